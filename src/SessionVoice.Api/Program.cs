@@ -1,4 +1,20 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/health", () => Results.Json(new { ok = true }));
-app.Run();
+using SessionVoice.Api;
+using SessionVoice.Api.Configuration;
+
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
+    builder.AddSessionVoice();
+    var app = builder.Build();
+    app.UseSessionVoice();
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception e) when (e is ConfigurationException || e.InnerException is ConfigurationException)
+{
+    // One line naming the setting; never its value.
+    await Console.Error.WriteLineAsync($"session-voice: configuration error: {(e as ConfigurationException ?? e.InnerException)!.Message}");
+    return 1;
+}
+
+public partial class Program;

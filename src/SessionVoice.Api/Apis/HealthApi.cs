@@ -1,0 +1,54 @@
+using System.Reflection;
+using SessionVoice.Api.Configuration;
+using SessionVoice.Api.Escrow;
+using SessionVoice.Api.Infrastructure;
+using SessionVoice.Api.Sessions;
+using SessionVoice.Core.Ethereum;
+
+namespace SessionVoice.Api.Apis;
+
+public static class HealthApi
+{
+    private static readonly string Version = typeof(HealthApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+
+    public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/health", Health).WithTags("Health").WithSummary("Liveness and configuration summary (compat)");
+        app.MapGet("/health/ready", ReadyAsync).WithTags("Health").WithSummary("Ready when the RPC answers and the store is writable");
+        return app;
+    }
+
+    public static IResult Health(ChainInfo chain, ServiceSettings settings) => TypedResults.Ok(new
+    {
+        ok = true,
+        chainId = chain.ChainId,
+        escrow = chain.Escrow?.ToChecksumString(),
+        oracleConfigured = settings.Oracle is not null,
+        mode = "standalone",
+        version = Version,
+    });
+
+    public static async Task<IResult> ReadyAsync(IAuthStore store, TimeProvider time, IServiceProvider services, CancellationToken ct)
+    {
+        try
+        {
+            await store.CheckWritableAsync(time.GetUtcNow().ToUnixTimeSeconds(), ct);
+        }
+        catch (Exception)
+        {
+            return ApiError.Result(StatusCodes.Status503ServiceUnavailable, "store not writable");
+        }
+        if (services.GetService<EthClient>() is { } eth)
+        {
+            try
+            {
+                await eth.BlockNumberAsync(ct);
+            }
+            catch (RpcException)
+            {
+                return ApiError.Result(StatusCodes.Status503ServiceUnavailable, "rpc not answering");
+            }
+        }
+        return TypedResults.Ok(new { ready = true });
+    }
+}

@@ -1,0 +1,123 @@
+using System.Globalization;
+using SessionVoice.Core.Agora;
+using SessionVoice.Core.Ethereum;
+
+namespace SessionVoice.Api.Configuration;
+
+/// <summary>A configuration value that stops startup; the message names the setting, never its value.</summary>
+public sealed class ConfigurationException(string message) : Exception(message);
+
+/// <summary>
+/// Everything the service reads from its environment, under the seed's names (api.md,
+/// "Configuration"). Parsed once at startup; a missing or malformed value fails fast.
+/// </summary>
+public sealed class ServiceSettings
+{
+    public required AgoraCredentials Agora { get; init; }
+
+    public required byte[] JwtSecret { get; init; }
+
+    public int Port { get; init; } = 3338;
+
+    public Uri? RpcUrl { get; init; }
+
+    public Address? EscrowAddress { get; init; }
+
+    public PrivateKeySigner? Oracle { get; init; }
+
+    public string? ServiceToken { get; init; }
+
+    public string? WebhookSecret { get; init; }
+
+    public bool AllowForceOutcome { get; init; }
+
+    public IReadOnlyList<string> CorsOrigins { get; init; } = [];
+
+    public string DataDir { get; init; } = "./data";
+
+    public ulong EscrowStartBlock { get; init; }
+
+    public ulong? ChainId { get; init; }
+
+    public bool MockEscrow { get; init; }
+
+    public Address? MockHost { get; init; }
+
+    public Address? MockGuest { get; init; }
+
+    public bool PublishVideo { get; init; }
+
+    public bool PublishData { get; init; }
+
+    /// <summary>Sign-in requests per client address per minute (built-in fixed-window limiter).</summary>
+    public int AuthRateLimitPerMinute { get; init; } = 600;
+
+    public static ServiceSettings Load(IConfiguration config)
+    {
+        string? Get(string name) => config[name] is { Length: > 0 } v ? v.Trim() : null;
+        string Required(string name) => Get(name) ?? throw new ConfigurationException($"{name} is required");
+
+        if (!AgoraCredentials.TryCreate(Required("AGORA_APP_ID"), Required("AGORA_APP_CERTIFICATE"), out var agora, out var agoraError))
+        {
+            throw new ConfigurationException(agoraError!);
+        }
+        var jwtSecret = System.Text.Encoding.UTF8.GetBytes(Required("JWT_SECRET"));
+        if (jwtSecret.Length < 32)
+        {
+            // HS256 needs a key of at least 256 bits.
+            throw new ConfigurationException("JWT_SECRET must be at least 32 bytes");
+        }
+        var mock = Flag(Get("MOCK_ESCROW"));
+        var settings = new ServiceSettings
+        {
+            Agora = agora!,
+            JwtSecret = jwtSecret,
+            Port = Get("PORT") is { } port ? ParseInt("PORT", port, 1, 65535) : 3338,
+            RpcUrl = Get("RPC_URL") is { } rpc ? ParseUri("RPC_URL", rpc) : null,
+            EscrowAddress = Get("ESCROW_ADDRESS") is { } escrow ? ParseAddress("ESCROW_ADDRESS", escrow) : null,
+            Oracle = Get("ORACLE_PRIVATE_KEY") is { } key
+                ? (PrivateKeySigner.TryParse(key, out var signer) ? signer : throw new ConfigurationException("ORACLE_PRIVATE_KEY is not a valid secp256k1 private key"))
+                : null,
+            ServiceToken = Get("SERVICE_TOKEN"),
+            WebhookSecret = Get("AGORA_WEBHOOK_SECRET"),
+            AllowForceOutcome = Flag(Get("ALLOW_FORCE_OUTCOME")),
+            CorsOrigins = Get("CORS_ORIGINS")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
+            DataDir = Get("DATA_DIR") ?? "./data",
+            EscrowStartBlock = Get("ESCROW_START_BLOCK") is { } start ? ParseULong("ESCROW_START_BLOCK", start) : 0,
+            ChainId = Get("CHAIN_ID") is { } chain ? ParseULong("CHAIN_ID", chain) : null,
+            MockEscrow = mock,
+            MockHost = Get("MOCK_HOST") is { } host ? ParseAddress("MOCK_HOST", host) : null,
+            MockGuest = Get("MOCK_GUEST") is { } guest ? ParseAddress("MOCK_GUEST", guest) : null,
+            PublishVideo = Flag(Get("AGORA_PUBLISH_VIDEO")),
+            PublishData = Flag(Get("AGORA_PUBLISH_DATA")),
+            AuthRateLimitPerMinute = Get("AUTH_RATE_LIMIT_PER_MINUTE") is { } limit ? ParseInt("AUTH_RATE_LIMIT_PER_MINUTE", limit, 1, int.MaxValue) : 600,
+        };
+        if (!mock && (settings.RpcUrl is null || settings.EscrowAddress is null))
+        {
+            throw new ConfigurationException(settings.RpcUrl is null ? "RPC_URL is required (or MOCK_ESCROW=1)" : "ESCROW_ADDRESS is required (or MOCK_ESCROW=1)");
+        }
+        if (mock && (settings.MockHost is null || settings.MockGuest is null))
+        {
+            throw new ConfigurationException(settings.MockHost is null ? "MOCK_HOST is required with MOCK_ESCROW=1" : "MOCK_GUEST is required with MOCK_ESCROW=1");
+        }
+        return settings;
+    }
+
+    private static bool Flag(string? value) => value is "1" or "true" or "TRUE" or "True" or "yes";
+
+    private static int ParseInt(string name, string value, int min, int max) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+            ? n
+            : throw new ConfigurationException($"{name} must be an integer in [{min}, {max}]");
+
+    private static ulong ParseULong(string name, string value) =>
+        ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : throw new ConfigurationException($"{name} must be a non-negative integer");
+
+    private static Uri ParseUri(string name, string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? uri
+            : throw new ConfigurationException($"{name} must be an http(s) URL");
+
+    private static Address ParseAddress(string name, string value) =>
+        Address.TryParse(value, out var address) ? address : throw new ConfigurationException($"{name} must be a 0x-prefixed 20-byte address");
+}

@@ -1,0 +1,48 @@
+using System.Collections.Concurrent;
+using System.Numerics;
+using SessionVoice.Core.Escrow;
+using SessionVoice.Core.Sessions;
+
+namespace SessionVoice.Api.Escrow;
+
+/// <summary>
+/// Bookings read from SessionEscrowV1. Slot fields never change once booked, so a slot is cached for
+/// good; a booking's status is cached for at most <see cref="BookingTtl"/> so a cancellation stops
+/// admitting joins within that time (api.md, join rule 2).
+/// </summary>
+public sealed class ChainBookingDirectory(EscrowClient escrow, TimeProvider time) : IBookingDirectory
+{
+    public static readonly TimeSpan BookingTtl = TimeSpan.FromSeconds(15);
+
+    /// <summary>Unknown ids are remembered briefly so a flood of made-up ids does not become a flood of RPC calls.</summary>
+    public static readonly TimeSpan MissingTtl = TimeSpan.FromSeconds(5);
+
+    private const int MaxCachedBookings = 100_000;
+
+    private readonly ConcurrentDictionary<BigInteger, Slot> _slots = new();
+    private readonly ConcurrentDictionary<BookingId, (Booking? Booking, DateTimeOffset ReadAt)> _bookings = new();
+
+    public async Task<BookingSnapshot?> GetAsync(BookingId id, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        if (!_bookings.TryGetValue(id, out var cached) || now - cached.ReadAt > (cached.Booking is null ? MissingTtl : BookingTtl))
+        {
+            cached = (await escrow.GetBookingAsync(id, ct), now);
+            if (_bookings.Count >= MaxCachedBookings)
+            {
+                _bookings.Clear();
+            }
+            _bookings[id] = cached;
+        }
+        if (cached.Booking is not { } booking)
+        {
+            return null;
+        }
+        if (!_slots.TryGetValue(booking.SlotId, out var slot))
+        {
+            slot = await escrow.GetSlotAsync(booking.SlotId, ct) ?? throw new InvalidOperationException($"booking {id} points at missing slot {booking.SlotId}");
+            _slots[booking.SlotId] = slot;
+        }
+        return new BookingSnapshot(slot, booking);
+    }
+}

@@ -1,0 +1,14 @@
+using SessionVoice.Core.Escrow;
+using SessionVoice.Core.Sessions;
+
+namespace SessionVoice.Api.Escrow;
+
+/// <summary>Where bookings are looked up: the chain (cached) or, for front-end work, a mock.</summary>
+public interface IBookingDirectory
+{
+    /// <summary>Null when the booking does not exist.</summary>
+    Task<BookingSnapshot?> GetAsync(BookingId id, CancellationToken ct);
+}
+
+/// <summary>The chain this service works on, read from the RPC at startup.</summary>
+public sealed record ChainInfo(ulong ChainId, Core.Ethereum.Address? Escrow);

@@ -1,0 +1,141 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using SessionVoice.Api.Apis;
+using SessionVoice.Api.Auth;
+using SessionVoice.Api.Configuration;
+using SessionVoice.Api.Escrow;
+using SessionVoice.Api.Infrastructure;
+using SessionVoice.Api.Sessions;
+using SessionVoice.Api.Standalone;
+using SessionVoice.Core.Agora;
+using SessionVoice.Core.Escrow;
+using SessionVoice.Core.Ethereum;
+
+namespace SessionVoice.Api;
+
+public static class Hosting
+{
+    public const int MaxRequestBodyBytes = 64 * 1024;
+
+    /// <summary>Reads the configuration (failing fast) and registers the standalone wiring.</summary>
+    public static WebApplicationBuilder AddSessionVoice(this WebApplicationBuilder builder)
+    {
+        var settings = ServiceSettings.Load(builder.Configuration);
+        var services = builder.Services;
+        services.AddSingleton(settings);
+        services.TryAddSingleton(TimeProvider.System);
+
+        if (builder.Configuration["urls"] is null && builder.Configuration["ASPNETCORE_URLS"] is null)
+        {
+            builder.WebHost.UseUrls($"http://{builder.Configuration["BIND_ADDRESS"] ?? "0.0.0.0"}:{settings.Port}");
+        }
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+        });
+
+        if (settings.MockEscrow)
+        {
+            services.AddSingleton(new ChainInfo(settings.ChainId ?? 6343, null));
+            services.AddSingleton<IBookingDirectory>(sp => new MockBookingDirectory(settings.MockHost!.Value, settings.MockGuest!.Value, sp.GetRequiredService<TimeProvider>()));
+        }
+        else
+        {
+            services.AddSingleton(_ => new HttpClient { Timeout = TimeSpan.FromSeconds(30) });
+            services.AddSingleton(sp => new EthClient(new JsonRpcClient(sp.GetRequiredService<HttpClient>(), settings.RpcUrl!)));
+            services.AddSingleton(sp => new EscrowClient(sp.GetRequiredService<EthClient>(), settings.EscrowAddress!.Value));
+            services.AddSingleton(sp => ReadChain(sp.GetRequiredService<EthClient>(), settings));
+            services.AddSingleton<IBookingDirectory>(sp => new ChainBookingDirectory(sp.GetRequiredService<EscrowClient>(), sp.GetRequiredService<TimeProvider>()));
+        }
+        services.AddHostedService<StartupChecks>();
+
+        services.AddSingleton(_ => new SqliteStore(settings.DataDir));
+        services.AddSingleton<IAuthStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IPresenceStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton(sp => new WalletSignatures(sp.GetService<EthClient>(), sp.GetRequiredService<ILogger<WalletSignatures>>()));
+        services.AddSingleton<JwtTokens>();
+        services.AddSingleton<AuthServices>();
+        services.AddSingleton(sp => new RtcTokenIssuer(settings.Agora, sp.GetRequiredService<TimeProvider>(), new RtcTokenOptions(settings.PublishVideo, settings.PublishData)));
+        services.AddSingleton<IBookingSessions, StandaloneBookingSessions>();
+
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<JwtTokens>((options, jwt) =>
+        {
+            options.MapInboundClaims = false;
+            options.TokenValidationParameters = jwt.ValidationParameters();
+        });
+        services.AddAuthorization();
+
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.OnRejected = (context, ct) => new ValueTask(ApiError.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "too many requests"));
+            limiter.AddPolicy(AuthApi.RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
+                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = settings.AuthRateLimitPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+        });
+
+        services.AddCors(cors => cors.AddDefaultPolicy(policy =>
+        {
+            if (settings.CorsOrigins.Contains("*"))
+            {
+                policy.AllowAnyOrigin();
+            }
+            else
+            {
+                policy.WithOrigins([.. settings.CorsOrigins]);
+            }
+            policy.AllowAnyHeader().AllowAnyMethod();
+        }));
+        services.AddOpenApi();
+        return builder;
+    }
+
+    public static WebApplication UseSessionVoice(this WebApplication app)
+    {
+        app.UseJsonErrors();
+        app.UseCors();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        app.MapOpenApi();
+        app.MapHealthApi();
+        app.MapAuthApi();
+        app.MapSessionApi();
+        return app;
+    }
+
+    private static ChainInfo ReadChain(EthClient eth, ServiceSettings settings)
+    {
+        ulong chainId;
+        try
+        {
+            chainId = eth.ChainIdAsync().GetAwaiter().GetResult();
+        }
+        catch (RpcException e)
+        {
+            throw new ConfigurationException($"RPC_URL does not answer eth_chainId ({e.Kind})");
+        }
+        if (settings.ChainId is { } expected && expected != chainId)
+        {
+            throw new ConfigurationException($"CHAIN_ID is {expected} but the RPC reports chain {chainId}");
+        }
+        return new ChainInfo(chainId, settings.EscrowAddress);
+    }
+
+    /// <summary>Reads the chain id and opens the store before the server accepts requests.</summary>
+    private sealed class StartupChecks(IServiceProvider services, ILogger<StartupChecks> logger) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            var chain = services.GetRequiredService<ChainInfo>();
+            var store = services.GetRequiredService<SqliteStore>();
+            logger.LogInformation("Standalone on chain {ChainId}, escrow {Escrow}, store {Store}", chain.ChainId, chain.Escrow?.ToString() ?? "mock", store.Path);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,23 @@
+using System.Text.Json.Serialization;
+
+namespace SessionVoice.Api.Infrastructure;
+
+/// <summary>The one error shape clients know: <c>{ "error": "..." }</c>.</summary>
+public sealed record ApiError([property: JsonPropertyName("error")] string Error)
+{
+    public static IResult Result(int status, string message) => TypedResults.Json(new ApiError(message), statusCode: status);
+
+    public static IResult BadRequest(string message) => Result(StatusCodes.Status400BadRequest, message);
+
+    public static IResult Unauthorized(string message) => Result(StatusCodes.Status401Unauthorized, message);
+
+    public static IResult Forbidden(string message) => Result(StatusCodes.Status403Forbidden, message);
+
+    public static IResult NotFound(string message) => Result(StatusCodes.Status404NotFound, message);
+
+    public static Task WriteAsync(HttpContext context, int status, string message)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(new ApiError(message));
+    }
+}

@@ -1,0 +1,30 @@
+using SessionVoice.Core.Escrow;
+using SessionVoice.Core.Ethereum;
+using SessionVoice.Core.Sessions;
+
+namespace SessionVoice.Api.Sessions;
+
+/// <summary>Single-use bookkeeping for sign-in: used seed messages and issued nonces.</summary>
+public interface IAuthStore
+{
+    /// <summary>Records (wallet, timestamp) as used; false when it was used before (a replay).</summary>
+    Task<bool> TryUseSignInMessageAsync(Address wallet, long timestamp, long nowUnix, CancellationToken ct);
+
+    Task SaveNonceAsync(string nonce, Address wallet, long expiresAtUnix, CancellationToken ct);
+
+    /// <summary>Issued to this wallet, unused and unexpired: checked before the signature, consumed after.</summary>
+    Task<bool> IsNonceUsableAsync(string nonce, Address wallet, long nowUnix, CancellationToken ct);
+
+    /// <summary>Marks the nonce used; false when another request consumed it first.</summary>
+    Task<bool> TryConsumeNonceAsync(string nonce, Address wallet, long nowUnix, CancellationToken ct);
+
+    Task CheckWritableAsync(long nowUnix, CancellationToken ct);
+}
+
+/// <summary>Presence events per booking, persisted in arrival order.</summary>
+public interface IPresenceStore
+{
+    Task AppendAsync(BookingId booking, Address wallet, PresenceEvent e, long recordedAtMs, CancellationToken ct);
+
+    Task<IReadOnlyList<PresenceEvent>> ListAsync(BookingId booking, CancellationToken ct);
+}

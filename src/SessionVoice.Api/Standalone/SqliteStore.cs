@@ -1,0 +1,143 @@
+using Microsoft.Data.Sqlite;
+using SessionVoice.Api.Sessions;
+using SessionVoice.Core.Escrow;
+using SessionVoice.Core.Ethereum;
+using SessionVoice.Core.Sessions;
+
+namespace SessionVoice.Api.Standalone;
+
+/// <summary>
+/// Standalone persistence: one SQLite file (WAL) under DATA_DIR. Every write commits before the
+/// request that caused it is answered, so a restart loses nothing.
+/// </summary>
+public sealed class SqliteStore : IAuthStore, IPresenceStore
+{
+    private readonly string _connectionString;
+
+    public SqliteStore(string dataDir)
+    {
+        Directory.CreateDirectory(dataDir);
+        Path = System.IO.Path.GetFullPath(System.IO.Path.Combine(dataDir, "session-voice.db"));
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        using var connection = Open();
+        Execute(connection, """
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE IF NOT EXISTS auth_messages (
+                wallet TEXT NOT NULL, ts INTEGER NOT NULL, used_at INTEGER NOT NULL,
+                PRIMARY KEY (wallet, ts)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS auth_nonces (
+                nonce TEXT PRIMARY KEY, wallet TEXT NOT NULL, expires_at INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS presence (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                booking_id TEXT NOT NULL, party TEXT NOT NULL, wallet TEXT NOT NULL, kind TEXT NOT NULL,
+                source INTEGER NOT NULL, at_ms INTEGER NOT NULL, recorded_at_ms INTEGER NOT NULL);
+            CREATE INDEX IF NOT EXISTS presence_booking ON presence (booking_id, at_ms);
+            CREATE TABLE IF NOT EXISTS health (id INTEGER PRIMARY KEY, checked_at INTEGER NOT NULL);
+            """);
+    }
+
+    public string Path { get; }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        // FULL: a commit is on disk before the response goes out, even across a power cut.
+        Execute(connection, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+        return connection;
+    }
+
+    private static int Execute(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+        return command.ExecuteNonQuery();
+    }
+
+    public Task<bool> TryUseSignInMessageAsync(Address wallet, long timestamp, long nowUnix, CancellationToken ct)
+    {
+        using var connection = Open();
+        // Timestamps older than the ±300 s window can never be accepted again: forget them.
+        Execute(connection, "DELETE FROM auth_messages WHERE ts < $cutoff", ("$cutoff", nowUnix - 3600));
+        var inserted = Execute(connection, "INSERT OR IGNORE INTO auth_messages (wallet, ts, used_at) VALUES ($w, $ts, $now)",
+            ("$w", wallet.ToString()), ("$ts", timestamp), ("$now", nowUnix));
+        return Task.FromResult(inserted == 1);
+    }
+
+    public Task SaveNonceAsync(string nonce, Address wallet, long expiresAtUnix, CancellationToken ct)
+    {
+        using var connection = Open();
+        Execute(connection, "DELETE FROM auth_nonces WHERE expires_at < $cutoff", ("$cutoff", expiresAtUnix - 3600));
+        Execute(connection, "INSERT INTO auth_nonces (nonce, wallet, expires_at) VALUES ($n, $w, $e)",
+            ("$n", nonce), ("$w", wallet.ToString()), ("$e", expiresAtUnix));
+        return Task.CompletedTask;
+    }
+
+    public Task<bool> IsNonceUsableAsync(string nonce, Address wallet, long nowUnix, CancellationToken ct)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM auth_nonces WHERE nonce = $n AND wallet = $w AND used = 0 AND expires_at >= $now";
+        command.Parameters.AddWithValue("$n", nonce);
+        command.Parameters.AddWithValue("$w", wallet.ToString());
+        command.Parameters.AddWithValue("$now", nowUnix);
+        return Task.FromResult((long)command.ExecuteScalar()! == 1);
+    }
+
+    public Task<bool> TryConsumeNonceAsync(string nonce, Address wallet, long nowUnix, CancellationToken ct)
+    {
+        using var connection = Open();
+        var updated = Execute(connection, "UPDATE auth_nonces SET used = 1 WHERE nonce = $n AND wallet = $w AND used = 0 AND expires_at >= $now",
+            ("$n", nonce), ("$w", wallet.ToString()), ("$now", nowUnix));
+        return Task.FromResult(updated == 1);
+    }
+
+    public Task AppendAsync(BookingId booking, Address wallet, PresenceEvent e, long recordedAtMs, CancellationToken ct)
+    {
+        using var connection = Open();
+        Execute(connection, """
+            INSERT INTO presence (booking_id, party, wallet, kind, source, at_ms, recorded_at_ms)
+            VALUES ($b, $p, $w, $k, $s, $at, $rec)
+            """,
+            ("$b", booking.ToString()), ("$p", e.Party.ToString()), ("$w", wallet.ToString()), ("$k", e.Kind.ToString()),
+            ("$s", (int)e.Source), ("$at", e.AtMs), ("$rec", recordedAtMs));
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<PresenceEvent>> ListAsync(BookingId booking, CancellationToken ct)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT party, kind, at_ms, source FROM presence WHERE booking_id = $b ORDER BY at_ms, id";
+        command.Parameters.AddWithValue("$b", booking.ToString());
+        using var reader = command.ExecuteReader();
+        var events = new List<PresenceEvent>();
+        while (reader.Read())
+        {
+            events.Add(new PresenceEvent(
+                Enum.Parse<Party>(reader.GetString(0)),
+                Enum.Parse<PresenceKind>(reader.GetString(1)),
+                reader.GetInt64(2),
+                (PresenceSource)reader.GetInt32(3)));
+        }
+        return Task.FromResult<IReadOnlyList<PresenceEvent>>(events);
+    }
+
+    /// <summary>A real write, for readiness: a read-only or full disk shows up here.</summary>
+    public Task CheckWritableAsync(long nowUnix, CancellationToken ct)
+    {
+        using var connection = Open();
+        Execute(connection, "INSERT OR REPLACE INTO health (id, checked_at) VALUES (1, $now)", ("$now", nowUnix));
+        return Task.CompletedTask;
+    }
+}

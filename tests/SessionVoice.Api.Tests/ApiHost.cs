@@ -1,0 +1,120 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Mvc.Testing;
+using SessionVoice.Core.Ethereum;
+using SessionVoice.Testing;
+
+namespace SessionVoice.Api.Tests;
+
+/// <summary>The real service on Kestrel (127.0.0.1, free port) with its own SQLite folder.</summary>
+public sealed class ApiHost : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+
+    public ApiHost(IDictionary<string, string?> settings)
+    {
+        _settings = new Dictionary<string, string?>(settings);
+        UseKestrel(0);
+    }
+
+    public static Dictionary<string, string?> BaseSettings(string dataDir) => new()
+    {
+        ["AGORA_APP_ID"] = "970CA35de60c44645bbae8a215061b33",
+        ["AGORA_APP_CERTIFICATE"] = "5CFd2fd1755d40ecb72977518be15d3b",
+        ["JWT_SECRET"] = "test-jwt-secret-that-is-long-enough-0123456789",
+        ["DATA_DIR"] = dataDir,
+        ["AUTH_RATE_LIMIT_PER_MINUTE"] = "100000",
+        ["BIND_ADDRESS"] = "127.0.0.1",
+    };
+
+    public static Dictionary<string, string?> ChainSettings(EscrowChain chain, string dataDir)
+    {
+        var settings = BaseSettings(dataDir);
+        settings["RPC_URL"] = chain.Anvil.RpcUrl.ToString();
+        settings["ESCROW_ADDRESS"] = chain.EscrowAddress.ToString();
+        settings["ORACLE_PRIVATE_KEY"] = AnvilAccounts.Keys[AnvilAccounts.Oracle];
+        settings["CHAIN_ID"] = "6343";
+        return settings;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+        builder.UseEnvironment("Production");
+    }
+
+    public HttpClient Client()
+    {
+        StartServer();
+        var address = Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = new Uri(address) });
+        client.Timeout = TimeSpan.FromSeconds(60);
+        return client;
+    }
+
+    public static string TempDataDir() => Directory.CreateTempSubdirectory("session-voice-api-").FullName;
+}
+
+public static class HttpTestExtensions
+{
+    private static long _signIns;
+
+    public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string path, object body, string? token = null) =>
+        client.SendAsync(Request(HttpMethod.Post, path, JsonSerializer.Serialize(body), token));
+
+    public static Task<HttpResponseMessage> PostRawAsync(this HttpClient client, string path, string body, string? token = null, string contentType = "application/json") =>
+        client.SendAsync(Request(HttpMethod.Post, path, body, token, contentType));
+
+    public static Task<HttpResponseMessage> GetAsync(this HttpClient client, string path, string? token) =>
+        client.SendAsync(Request(HttpMethod.Get, path, null, token));
+
+    private static HttpRequestMessage Request(HttpMethod method, string path, string? body, string? token, string contentType = "application/json")
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8);
+            request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        }
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        return request;
+    }
+
+    public static async Task<JsonElement> JsonAsync(this HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>Asserts the status and the exact <c>{ "error" }</c> text.</summary>
+    public static async Task AssertErrorAsync(this HttpResponseMessage response, int status, string error)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == status, $"expected {status}, got {(int)response.StatusCode}: {text}");
+        using var doc = JsonDocument.Parse(text);
+        Assert.Equal(error, doc.RootElement.GetProperty("error").GetString());
+    }
+
+    /// <summary>Signs in with the seed flow and returns the JWT.</summary>
+    public static async Task<string> SignInAsync(this HttpClient client, ISigner signer, long? timestamp = null)
+    {
+        // Distinct timestamps inside the ±300 s window, so sign-ins of one wallet never replay each other.
+        var message = $"heaven-session:{timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds() - (Interlocked.Increment(ref _signIns) % 250)}";
+        var response = await client.PostJsonAsync("/auth", new { wallet = signer.Address.ToChecksumString(), message, signature = PersonalMessage.Sign(message, signer).ToHex() });
+        var json = await response.JsonAsync();
+        Assert.True(response.IsSuccessStatusCode, json.ToString());
+        return json.GetProperty("token").GetString()!;
+    }
+}
