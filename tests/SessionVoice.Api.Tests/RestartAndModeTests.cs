@@ -131,4 +131,33 @@ public class RestartAndModeTests
         Assert.Equal("session-voice: configuration error: JWT_SECRET is required", result.StdErr.Trim());
         Assert.DoesNotContain("5CFd2fd1755d40ecb72977518be15d3b", result.StdOut + result.StdErr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Sign_in_is_rate_limited_and_cors_follows_the_configuration()
+    {
+        var settings = ApiHost.BaseSettings(ApiHost.TempDataDir());
+        settings["MOCK_ESCROW"] = "1";
+        settings["MOCK_HOST"] = Host.Address.ToString();
+        settings["MOCK_GUEST"] = Guest.Address.ToString();
+        settings["AUTH_RATE_LIMIT_PER_MINUTE"] = "3";
+        settings["CORS_ORIGINS"] = "https://app.example";
+        await using var host = new ApiHost(settings);
+        using var client = host.Client();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True((await client.PostJsonAsync("/auth/nonce", new { wallet = Guest.Address.ToString() })).IsSuccessStatusCode);
+        }
+        await (await client.PostJsonAsync("/auth/nonce", new { wallet = Guest.Address.ToString() })).AssertErrorAsync(429, "too many requests");
+        Assert.True((await client.GetAsync("/health")).IsSuccessStatusCode);
+
+        using var preflight = new HttpRequestMessage(HttpMethod.Options, "/session/join");
+        preflight.Headers.Add("Origin", "https://app.example");
+        preflight.Headers.Add("Access-Control-Request-Method", "POST");
+        var allowed = await client.SendAsync(preflight);
+        Assert.Equal("https://app.example", allowed.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        using var other = new HttpRequestMessage(HttpMethod.Options, "/session/join");
+        other.Headers.Add("Origin", "https://evil.example");
+        other.Headers.Add("Access-Control-Request-Method", "POST");
+        Assert.False((await client.SendAsync(other)).Headers.Contains("Access-Control-Allow-Origin"));
+    }
 }
