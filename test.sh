@@ -19,12 +19,15 @@ echo "== dotnet restore + build"
 dotnet restore SessionVoice.slnx --verbosity quiet
 dotnet build SessionVoice.slnx --no-restore --verbosity quiet --nologo
 
-echo "== dotnet test"
 rm -rf "$results"
-set +e
-dotnet test --solution SessionVoice.slnx --no-build --results-directory "$results" --report-xunit-ctrf "$@"
-test_status=$?
-set -e
+test_status=0
+projects=(tests/*.Tests/*.Tests.csproj)
+for project in "${projects[@]}"; do
+  name=$(basename "$project" .csproj)
+  echo "== dotnet test $name"
+  # One results folder per project: report file names carry only a timestamp and would collide.
+  dotnet test --project "$project" --no-build --results-directory "$results/$name" --report-xunit-ctrf "$@" || test_status=$?
+done
 
-node tools/summarize-results.js "$results" || exit 1
+node tools/summarize-results.js "$results" "${#projects[@]}" || exit 1
 exit "$test_status"

@@ -7,6 +7,7 @@ const fs = require('fs');
 const path = require('path');
 
 const dir = process.argv[2];
+const expectedReports = process.argv[3] ? Number(process.argv[3]) : 0;
 if (!dir) {
   console.error('usage: node summarize-results.js <results-dir>');
   process.exit(2);
@@ -28,6 +29,11 @@ for (const file of files) {
   totals.passed += summary.passed;
   totals.failed += summary.failed + (summary.other || 0);
   totals.skipped += summary.skipped + (summary.pending || 0);
+}
+if (files.length < expectedReports) {
+  // A test project that crashed or never started writes no report: count it as a failure.
+  console.error(`only ${files.length} of ${expectedReports} test projects wrote a report`);
+  totals.failed += expectedReports - files.length;
 }
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(totals.failed > 0 || totals.passed === 0 ? 1 : 0);

@@ -66,7 +66,6 @@ public sealed class ApiHost : WebApplicationFactory<Program>
 
 public static class HttpTestExtensions
 {
-    private static long _signIns;
 
     public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string path, object body, string? token = null) =>
         client.SendAsync(Request(HttpMethod.Post, path, JsonSerializer.Serialize(body), token));
@@ -107,12 +106,15 @@ public static class HttpTestExtensions
         Assert.Equal(error, doc.RootElement.GetProperty("error").GetString());
     }
 
-    /// <summary>Signs in with the seed flow and returns the JWT.</summary>
-    public static async Task<string> SignInAsync(this HttpClient client, ISigner signer, long? timestamp = null)
+    /// <summary>
+    /// Signs in through the nonce flow: every call is a fresh nonce, so sign-ins never collide with
+    /// the signed-timestamp tests (which use /auth with explicit timestamps).
+    /// </summary>
+    public static async Task<string> SignInAsync(this HttpClient client, ISigner signer)
     {
-        // Distinct timestamps inside the ±300 s window, so sign-ins of one wallet never replay each other.
-        var message = $"heaven-session:{timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds() - (Interlocked.Increment(ref _signIns) % 250)}";
-        var response = await client.PostJsonAsync("/auth", new { wallet = signer.Address.ToChecksumString(), message, signature = PersonalMessage.Sign(message, signer).ToHex() });
+        var nonceResponse = await client.PostJsonAsync("/auth/nonce", new { wallet = signer.Address.ToChecksumString() });
+        var nonce = (await nonceResponse.JsonAsync()).GetProperty("nonce").GetString()!;
+        var response = await client.PostJsonAsync("/auth/verify", new { wallet = signer.Address.ToString(), nonce, signature = PersonalMessage.Sign(nonce, signer).ToHex() });
         var json = await response.JsonAsync();
         Assert.True(response.IsSuccessStatusCode, json.ToString());
         return json.GetProperty("token").GetString()!;
