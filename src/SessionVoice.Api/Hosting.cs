@@ -7,10 +7,12 @@ using SessionVoice.Api.Configuration;
 using SessionVoice.Api.Escrow;
 using SessionVoice.Api.Infrastructure;
 using SessionVoice.Api.Sessions;
+using SessionVoice.Api.Settlement;
 using SessionVoice.Api.Standalone;
 using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
+using SessionVoice.Core.Sessions;
 
 namespace SessionVoice.Api;
 
@@ -51,14 +53,44 @@ public static class Hosting
         }
         services.AddHostedService<StartupChecks>();
 
-        services.AddSingleton(_ => new SqliteStore(settings.DataDir));
+        services.AddSingleton(_ => new SqliteDatabase(settings.DataDir));
+        services.AddSingleton<SqliteStore>();
         services.AddSingleton<IAuthStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IPresenceStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton(sp => new WalletSignatures(sp.GetService<EthClient>(), sp.GetRequiredService<ILogger<WalletSignatures>>()));
         services.AddSingleton<JwtTokens>();
         services.AddSingleton<AuthServices>();
         services.AddSingleton(sp => new RtcTokenIssuer(settings.Agora, sp.GetRequiredService<TimeProvider>(), new RtcTokenOptions(settings.PublishVideo, settings.PublishData)));
-        services.AddSingleton<IBookingSessions, StandaloneBookingSessions>();
+        services.AddSingleton<SqliteSettlementStore>();
+        services.AddSingleton<SettlementCounters>();
+        services.AddSingleton(new SettlementOptions(
+            new PolicyParameters(TimeSpan.FromSeconds(settings.SettleSeconds), TimeSpan.FromSeconds(settings.MarginSeconds), TimeSpan.FromSeconds(settings.EarlySeconds)),
+            ObservedOnly: settings.WebhookSecret is not null));
+        if (!settings.MockEscrow)
+        {
+            services.AddSingleton<IAttestationTxStore, SqliteAttestationTxStore>();
+            services.AddSingleton<EscrowWatcher>();
+            if (settings.Oracle is { } oracle)
+            {
+                services.AddSingleton(sp => new OracleSubmitter(
+                    sp.GetRequiredService<EscrowClient>(),
+                    oracle,
+                    sp.GetRequiredService<IAttestationTxStore>(),
+                    new SubmitterOptions(sp.GetRequiredService<ChainInfo>().ChainId)
+                    {
+                        TransactionType = settings.LegacyTransactions ? TransactionType.Legacy : TransactionType.Eip1559,
+                        FixedGasPrice = settings.GasPriceWei,
+                        ReceiptTimeout = TimeSpan.FromSeconds(settings.ReceiptTimeoutSeconds),
+                    },
+                    sp.GetRequiredService<TimeProvider>(),
+                    sp.GetRequiredService<ILogger<OracleSubmitter>>()));
+            }
+        }
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<BookingSettlement>(sp, [.. OptionalArgs(sp.GetService<OracleSubmitter>())]));
+        services.AddSingleton<StandaloneBookingSessions>();
+        services.AddSingleton<IBookingSessions>(sp => sp.GetRequiredService<StandaloneBookingSessions>());
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SettlementLoop>(sp, [.. OptionalArgs(sp.GetService<EscrowWatcher>())]));
+        services.AddHostedService(sp => sp.GetRequiredService<SettlementLoop>());
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<JwtTokens>((options, jwt) =>
@@ -104,8 +136,11 @@ public static class Hosting
         app.MapHealthApi();
         app.MapAuthApi();
         app.MapSessionApi();
+        app.MapAttestApi();
         return app;
     }
+
+    private static IEnumerable<object> OptionalArgs(object? value) => value is null ? [] : [value];
 
     private static ChainInfo ReadChain(EthClient eth, ServiceSettings settings)
     {
@@ -132,6 +167,24 @@ public static class Hosting
         {
             var chain = services.GetRequiredService<ChainInfo>();
             var store = services.GetRequiredService<SqliteStore>();
+            // Transactions persisted before a restart are waited on (or replaced), never signed again.
+            if (services.GetService<OracleSubmitter>() is { } submitter)
+            {
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        foreach (var (id, result) in await submitter.ResumeAsync(CancellationToken.None))
+                        {
+                            logger.LogInformation("Resumed attestation of {BookingId}: {Result}", id, result.GetType().Name);
+                        }
+                    }
+                    catch (Exception e)
+                    {
+                        logger.LogError(e, "Resuming pending attestations failed");
+                    }
+                }, CancellationToken.None);
+            }
             logger.LogInformation("Standalone on chain {ChainId}, escrow {Escrow}, store {Store}", chain.ChainId, chain.Escrow?.ToString() ?? "mock", store.Path);
             return Task.CompletedTask;
         }

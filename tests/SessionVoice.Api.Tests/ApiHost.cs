@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Testing;
 
@@ -17,8 +19,11 @@ public sealed class ApiHost : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
 
-    public ApiHost(IDictionary<string, string?> settings)
+    private readonly TimeProvider? _time;
+
+    public ApiHost(IDictionary<string, string?> settings, TimeProvider? time = null)
     {
+        _time = time;
         _settings = new Dictionary<string, string?>(settings);
         UseKestrel(0);
     }
@@ -50,6 +55,14 @@ public sealed class ApiHost : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
         builder.UseEnvironment("Production");
+        if (_time is { } time)
+        {
+            builder.ConfigureTestServices(services =>
+            {
+                services.RemoveAll<TimeProvider>();
+                services.AddSingleton(time);
+            });
+        }
     }
 
     public HttpClient Client()

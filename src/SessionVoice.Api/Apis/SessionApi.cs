@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using SessionVoice.Api.Auth;
 using SessionVoice.Api.Infrastructure;
 using SessionVoice.Api.Sessions;
+using SessionVoice.Api.Settlement;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Core.Sessions;
@@ -35,7 +36,38 @@ public sealed record StatsResponse(
     [property: JsonPropertyName("bookingStatus")] string BookingStatus,
     [property: JsonPropertyName("presenceSource")] string PresenceSource,
     [property: JsonPropertyName("hostIntervals")] IReadOnlyList<IntervalView> HostIntervals,
-    [property: JsonPropertyName("guestIntervals")] IReadOnlyList<IntervalView> GuestIntervals);
+    [property: JsonPropertyName("guestIntervals")] IReadOnlyList<IntervalView> GuestIntervals,
+    [property: JsonPropertyName("decision")] DecisionView Decision,
+    [property: JsonPropertyName("decidingPresence")] PresenceView DecidingPresence,
+    [property: JsonPropertyName("attestation")] AttestationStatusView? Attestation,
+    [property: JsonPropertyName("metrics")] MetricsView? Metrics);
+
+/// <summary>The policy's answer now: wait (until), attest, done, or window_missed.</summary>
+public sealed record DecisionView(
+    [property: JsonPropertyName("kind")] string Kind,
+    [property: JsonPropertyName("outcome")] string? Outcome,
+    [property: JsonPropertyName("until")] long? Until);
+
+/// <summary>The clipped figures the decision is based on (the presence source the decision uses).</summary>
+public sealed record PresenceView(
+    [property: JsonPropertyName("source")] string Source,
+    [property: JsonPropertyName("hostPresentSeconds")] long HostPresentSeconds,
+    [property: JsonPropertyName("guestPresentSeconds")] long GuestPresentSeconds,
+    [property: JsonPropertyName("overlapSeconds")] long OverlapSeconds,
+    [property: JsonPropertyName("hostSeen")] bool HostSeen,
+    [property: JsonPropertyName("guestSeen")] bool GuestSeen);
+
+public sealed record AttestationStatusView(
+    [property: JsonPropertyName("outcome")] string Outcome,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("tx_hash")] string? TxHash,
+    [property: JsonPropertyName("detail")] string? Detail);
+
+/// <summary>The committed preimage (hex, as abi-encoded) and its keccak256: the metricsHash on chain.</summary>
+public sealed record MetricsView(
+    [property: JsonPropertyName("preimage")] string Preimage,
+    [property: JsonPropertyName("hash")] string Hash,
+    [property: JsonPropertyName("fields")] IReadOnlyDictionary<string, string> Fields);
 
 /// <summary>Joining a booking's channel, renewing its token, leaving, and the session's figures.</summary>
 public static class SessionApi
@@ -119,9 +151,51 @@ public static class SessionApi
             booking.Slot.StartTime,
             booking.Slot.EndTime,
             booking.Booking.Status.ToString(),
-            "claimed",
+            report.DecisionSource,
             [.. log.IntervalsOf(Party.Host).Select(i => new IntervalView(i.FromMs, i.ToMs))],
-            [.. log.IntervalsOf(Party.Guest).Select(i => new IntervalView(i.FromMs, i.ToMs))]));
+            [.. log.IntervalsOf(Party.Guest).Select(i => new IntervalView(i.FromMs, i.ToMs))],
+            ToView(report.Decision),
+            new PresenceView(
+                report.DecisionSource,
+                report.Summary.HostPresentMs / 1000,
+                report.Summary.GuestPresentMs / 1000,
+                report.Summary.OverlapMs / 1000,
+                report.Summary.HostSeen,
+                report.Summary.GuestSeen),
+            report.Attestation is { } a ? new AttestationStatusView(OutcomeNames.ToApi(a.Outcome), a.Status.ToString().ToLowerInvariant(), a.TxHash?.ToString(), a.Detail) : null,
+            report.Attestation is { } m ? new MetricsView(Hex.Encode(m.Preimage), m.MetricsHash.ToString(), PreimageFields(m.Preimage)) : null));
+    }
+
+    private static DecisionView ToView(Decision decision) => decision switch
+    {
+        Decision.Wait w => new DecisionView("wait", null, w.UntilUnixSeconds),
+        Decision.Attest a => new DecisionView("attest", OutcomeNames.ToApi(a.Outcome), null),
+        Decision.Done d => new DecisionView("done", d.OnChainStatus.ToString(), null),
+        Decision.WindowMissed m => new DecisionView("window_missed", OutcomeNames.ToApi(m.Outcome), null),
+        _ => new DecisionView("unknown", null, null),
+    };
+
+    private static readonly string[] PreimageNames =
+    [
+        "version", "chainId", "escrow", "bookingId", "outcome", "source", "hostFirstJoin", "hostLastLeave", "guestFirstJoin",
+        "guestLastLeave", "hostPresentSeconds", "guestPresentSeconds", "overlapSeconds", "evidenceRoot",
+    ];
+
+    /// <summary>The preimage's 14 words, named as in escrow-and-attestation.md ("Metrics commitment").</summary>
+    private static Dictionary<string, string> PreimageFields(byte[] preimage)
+    {
+        var reader = new AbiDecoder(preimage);
+        var fields = new Dictionary<string, string>();
+        for (var i = 0; i < PreimageNames.Length && i < reader.WordCount; i++)
+        {
+            fields[PreimageNames[i]] = i switch
+            {
+                2 => reader.Address(i).ToString(),
+                13 => reader.Bytes32(i).ToString(),
+                _ => reader.UInt(i).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            };
+        }
+        return fields;
     }
 
     private static IEnumerable<PresenceEvent> Clip(IEnumerable<PresenceEvent> events, long fromMs, long toMs) =>

@@ -52,6 +52,28 @@ public sealed class ServiceSettings
     /// <summary>Sign-in requests per client address per minute (built-in fixed-window limiter).</summary>
     public int AuthRateLimitPerMinute { get; init; } = 600;
 
+    /// <summary>eth_getLogs page size for the booking watcher (it shrinks when the RPC refuses).</summary>
+    public int LogPageSize { get; init; } = 100;
+
+    public int SettleSeconds { get; init; } = 30;
+
+    public int MarginSeconds { get; init; } = 120;
+
+    public int EarlySeconds { get; init; } = 300;
+
+    /// <summary>TX_TYPE: eip1559 (default) or legacy.</summary>
+    public bool LegacyTransactions { get; init; }
+
+    /// <summary>GAS_PRICE_WEI: a fixed legacy gas price (MegaETH wants 1000000).</summary>
+    public System.Numerics.BigInteger? GasPriceWei { get; init; }
+
+    public int ReceiptTimeoutSeconds { get; init; } = 30;
+
+    public int WatchIntervalSeconds { get; init; } = 5;
+
+    /// <summary>How often due bookings are looked for. No-show fallbacks are due in one exact second (Dl), so keep it well under 1 s.</summary>
+    public int SchedulerIntervalMs { get; init; } = 250;
+
     public static ServiceSettings Load(IConfiguration config)
     {
         string? Get(string name) => config[name] is { Length: > 0 } v ? v.Trim() : null;
@@ -91,6 +113,22 @@ public sealed class ServiceSettings
             PublishVideo = Flag(Get("AGORA_PUBLISH_VIDEO")),
             PublishData = Flag(Get("AGORA_PUBLISH_DATA")),
             AuthRateLimitPerMinute = Get("AUTH_RATE_LIMIT_PER_MINUTE") is { } limit ? ParseInt("AUTH_RATE_LIMIT_PER_MINUTE", limit, 1, int.MaxValue) : 600,
+            LogPageSize = Get("LOG_PAGE_SIZE") is { } page ? ParseInt("LOG_PAGE_SIZE", page, 1, 100_000) : 100,
+            SettleSeconds = Get("SETTLE_SECONDS") is { } settle ? ParseInt("SETTLE_SECONDS", settle, 0, 3600) : 30,
+            MarginSeconds = Get("MARGIN_SECONDS") is { } margin ? ParseInt("MARGIN_SECONDS", margin, 0, 3600) : 120,
+            EarlySeconds = Get("EARLY_SECONDS") is { } early ? ParseInt("EARLY_SECONDS", early, 0, 3600) : 300,
+            LegacyTransactions = Get("TX_TYPE") switch
+            {
+                null or "eip1559" => false,
+                "legacy" => true,
+                _ => throw new ConfigurationException("TX_TYPE must be legacy or eip1559"),
+            },
+            GasPriceWei = Get("GAS_PRICE_WEI") is { } price
+                ? (System.Numerics.BigInteger.TryParse(price, NumberStyles.None, CultureInfo.InvariantCulture, out var wei) && wei > 0 ? wei : throw new ConfigurationException("GAS_PRICE_WEI must be a positive integer"))
+                : null,
+            ReceiptTimeoutSeconds = Get("RECEIPT_TIMEOUT_SECONDS") is { } receipt ? ParseInt("RECEIPT_TIMEOUT_SECONDS", receipt, 1, 3600) : 30,
+            WatchIntervalSeconds = Get("WATCH_INTERVAL_SECONDS") is { } watch ? ParseInt("WATCH_INTERVAL_SECONDS", watch, 1, 3600) : 5,
+            SchedulerIntervalMs = Get("SCHEDULER_INTERVAL_MS") is { } tick ? ParseInt("SCHEDULER_INTERVAL_MS", tick, 50, 60_000) : 250,
         };
         if (!mock && (settings.RpcUrl is null || settings.EscrowAddress is null))
         {

@@ -1,4 +1,5 @@
 using SessionVoice.Api.Escrow;
+using SessionVoice.Api.Settlement;
 using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
@@ -15,13 +16,23 @@ public enum SessionRefusal
     TooEarly,
     Ended,
     ChannelUnavailable,
+    NotDue,
+    WindowMissed,
 }
 
 /// <summary>Entry to a booking's channel: the channel, the caller's uid and a token.</summary>
 public sealed record JoinGrant(AgoraChannel Channel, uint Uid, Party Party, IssuedRtcToken Token);
 
 /// <summary>Who was in the channel, as the service knows it so far.</summary>
-public sealed record SessionReport(BookingSnapshot Booking, PresenceLog Presence, IReadOnlyList<PresenceEvent> Events, long NowMs);
+public sealed record SessionReport(
+    BookingSnapshot Booking,
+    PresenceLog Presence,
+    IReadOnlyList<PresenceEvent> Events,
+    long NowMs,
+    Decision Decision,
+    PresenceSummary Summary,
+    string DecisionSource,
+    StoredAttestation? Attestation);
 
 public sealed record SessionResult<T>(SessionRefusal Refusal, T? Value);
 
@@ -31,6 +42,12 @@ public static class SessionResult
 
     public static SessionResult<T> Ok<T>(T value) => new(SessionRefusal.None, value);
 }
+
+/// <summary>An attestation request from the service endpoint; <c>ForceOutcome</c> only when allowed.</summary>
+public sealed record AttestCommand(Outcome? ForceOutcome, string Actor);
+
+/// <summary>The attestation as it stands, or (for a booking another party settled) what the chain says.</summary>
+public sealed record AttestationView(Outcome Outcome, Hash32? TxHash, string Status, long? NotBeforeUnix);
 
 /// <summary>The one port every per-booking operation goes through (architecture.md).</summary>
 public interface IBookingSessions
@@ -46,6 +63,12 @@ public interface IBookingSessions
 
     /// <summary>The session so far, for its host or guest only.</summary>
     Task<SessionResult<SessionReport>> ReportAsync(BookingId id, Address wallet, CancellationToken ct);
+
+    /// <summary>Decides now (or takes the forced outcome) and attests; a stored result is returned as it is.</summary>
+    Task<SessionResult<AttestationView>> AttestAsync(BookingId id, AttestCommand command, CancellationToken ct);
+
+    /// <summary>Schedules wake-ups for a booking even if nobody ever joins.</summary>
+    Task TrackAsync(BookingId id, CancellationToken ct);
 }
 
 /// <summary>
@@ -57,10 +80,69 @@ public sealed class StandaloneBookingSessions(
     IPresenceStore presence,
     RtcTokenIssuer tokens,
     ChainInfo chain,
+    BookingSettlement settlement,
     TimeProvider time,
     ILogger<StandaloneBookingSessions> logger) : IBookingSessions
 {
     private readonly KeyedLock<BookingId> _locks = new();
+
+    public async Task TrackAsync(BookingId id, CancellationToken ct)
+    {
+        using (await _locks.AcquireAsync(id, ct))
+        {
+            settlement.Store.Track(id, time.GetUtcNow().ToUnixTimeSeconds());
+        }
+    }
+
+    /// <summary>One turn of the booking's settlement (the standalone counterpart of an actor reminder).</summary>
+    public async Task<SettlementStep> EvaluateAsync(BookingId id, CancellationToken ct)
+    {
+        using (await _locks.AcquireAsync(id, ct))
+        {
+            return await settlement.EvaluateAsync(id, ct);
+        }
+    }
+
+    public async Task<SessionResult<AttestationView>> AttestAsync(BookingId id, AttestCommand command, CancellationToken ct)
+    {
+        var booking = await bookings.GetAsync(id, ct);
+        if (booking is null)
+        {
+            return SessionResult.Refused<AttestationView>(SessionRefusal.NotFound);
+        }
+        using (await _locks.AcquireAsync(id, ct))
+        {
+            settlement.Store.Track(id, time.GetUtcNow().ToUnixTimeSeconds());
+            if (command.ForceOutcome is { } forced)
+            {
+                settlement.Store.Audit(command.Actor, "force_outcome", id, OutcomeNames.ToApi(forced), time.GetUtcNow().ToUnixTimeSeconds());
+                logger.LogWarning("Forced outcome {Outcome} for {BookingId} by {Actor}", forced, id, command.Actor);
+                return View(await settlement.ForceAsync(booking, forced, ct));
+            }
+            var step = await settlement.EvaluateAsync(id, ct);
+            return step switch
+            {
+                { Attestation: { } stored } => View(stored),
+                { Decision: Decision.Wait wait } => new SessionResult<AttestationView>(SessionRefusal.NotDue, new AttestationView(Outcome.None, null, "waiting", wait.UntilUnixSeconds)),
+                { Decision: Decision.Done } => await OnChainViewAsync(id, ct),
+                _ => SessionResult.Refused<AttestationView>(SessionRefusal.NotActive),
+            };
+        }
+    }
+
+    private async Task<SessionResult<AttestationView>> OnChainViewAsync(BookingId id, CancellationToken ct)
+    {
+        var booking = await bookings.GetAsync(id, ct);
+        return booking?.Booking is { Status: BookingStatus.Attested or BookingStatus.Disputed or BookingStatus.Resolved or BookingStatus.Finalized } settled
+            ? SessionResult.Ok(new AttestationView(settled.OracleOutcome, null, "settled", null))
+            : SessionResult.Refused<AttestationView>(SessionRefusal.NotActive);
+    }
+
+    private static SessionResult<AttestationView> View(StoredAttestation stored) => stored.Status switch
+    {
+        AttestationStatus.WindowMissed => new SessionResult<AttestationView>(SessionRefusal.WindowMissed, new AttestationView(stored.Outcome, null, "window_missed", null)),
+        _ => SessionResult.Ok(new AttestationView(stored.Outcome, stored.TxHash, stored.Status.ToString().ToLowerInvariant(), null)),
+    };
 
     public Task<SessionResult<JoinGrant>> JoinAsync(BookingId id, Address wallet, CancellationToken ct) => GrantAsync(id, wallet, record: true, ct);
 
@@ -97,6 +179,8 @@ public sealed class StandaloneBookingSessions(
             using (await _locks.AcquireAsync(id, ct))
             {
                 await presence.AppendAsync(id, wallet, new PresenceEvent(party!.Value, PresenceKind.Join, now.ToUnixTimeMilliseconds(), PresenceSource.Claimed), now.ToUnixTimeMilliseconds(), ct);
+                settlement.Store.Track(id, now.ToUnixTimeSeconds());
+                settlement.Store.Wake(id, now.ToUnixTimeSeconds());
             }
             logger.LogInformation("Join {BookingId} {Party} uid {Uid}", id, party, uid);
         }
@@ -120,6 +204,7 @@ public sealed class StandaloneBookingSessions(
             var log = new PresenceLog(await presence.ListAsync(id, ct));
             var duration = log.IsIn(party) ? nowMs - log.IntervalsOf(party)[^1].FromMs : 0;
             await presence.AppendAsync(id, wallet, new PresenceEvent(party, PresenceKind.Leave, nowMs, PresenceSource.Claimed), nowMs, ct);
+            settlement.Store.Wake(id, nowMs / 1000);
             logger.LogInformation("Leave {BookingId} {Party} after {DurationMs} ms", id, party, duration);
             return SessionResult.Ok<long?>(Math.Max(0, duration));
         }
@@ -137,6 +222,10 @@ public sealed class StandaloneBookingSessions(
             return SessionResult.Refused<SessionReport>(SessionRefusal.NotParticipant);
         }
         var events = await presence.ListAsync(id, ct);
-        return SessionResult.Ok<SessionReport>(new SessionReport(booking, new PresenceLog(events), events, time.GetUtcNow().ToUnixTimeMilliseconds()));
+        var now = time.GetUtcNow();
+        var deciding = await settlement.EventsAsync(id, ct);
+        var decision = OutcomePolicy.Decide(booking, deciding, now.ToUnixTimeSeconds(), settlement.Policy);
+        var summary = OutcomePolicy.Summarize(booking, deciding, now.ToUnixTimeSeconds(), settlement.Policy);
+        return SessionResult.Ok(new SessionReport(booking, new PresenceLog(events), events, now.ToUnixTimeMilliseconds(), decision, summary, settlement.SourceOfDecisions == MetricsSource.Observed ? "observed" : "claimed", settlement.Store.GetAttestation(id)));
     }
 }

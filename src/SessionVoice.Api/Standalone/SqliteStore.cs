@@ -6,28 +6,16 @@ using SessionVoice.Core.Sessions;
 
 namespace SessionVoice.Api.Standalone;
 
-/// <summary>
-/// Standalone persistence: one SQLite file (WAL) under DATA_DIR. Every write commits before the
-/// request that caused it is answered, so a restart loses nothing.
-/// </summary>
+/// <summary>Sign-in bookkeeping and presence in the standalone database.</summary>
 public sealed class SqliteStore : IAuthStore, IPresenceStore
 {
-    private readonly string _connectionString;
+    private readonly SqliteDatabase _db;
 
-    public SqliteStore(string dataDir)
+    public SqliteStore(SqliteDatabase db)
     {
-        Directory.CreateDirectory(dataDir);
-        Path = System.IO.Path.GetFullPath(System.IO.Path.Combine(dataDir, "session-voice.db"));
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = Path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
+        _db = db;
         using var connection = Open();
         Execute(connection, """
-            PRAGMA journal_mode = WAL;
             CREATE TABLE IF NOT EXISTS auth_messages (
                 wallet TEXT NOT NULL, ts INTEGER NOT NULL, used_at INTEGER NOT NULL,
                 PRIMARY KEY (wallet, ts)) WITHOUT ROWID;
@@ -42,27 +30,12 @@ public sealed class SqliteStore : IAuthStore, IPresenceStore
             """);
     }
 
-    public string Path { get; }
+    public string Path => _db.Path;
 
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        // FULL: a commit is on disk before the response goes out, even across a power cut.
-        Execute(connection, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
-        return connection;
-    }
+    private SqliteConnection Open() => _db.Open();
 
-    private static int Execute(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-        return command.ExecuteNonQuery();
-    }
+    private static int Execute(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters) =>
+        SqliteDatabase.Execute(connection, sql, parameters);
 
     public Task<bool> TryUseSignInMessageAsync(Address wallet, long timestamp, long nowUnix, CancellationToken ct)
     {

@@ -1,0 +1,77 @@
+using System.Text.Json.Serialization;
+using SessionVoice.Api.Auth;
+using SessionVoice.Api.Configuration;
+using SessionVoice.Api.Infrastructure;
+using SessionVoice.Api.Sessions;
+using SessionVoice.Api.Settlement;
+using SessionVoice.Core.Escrow;
+
+namespace SessionVoice.Api.Apis;
+
+public sealed record AttestResponse(
+    [property: JsonPropertyName("outcome")] string Outcome,
+    [property: JsonPropertyName("tx_hash")] string? TxHash,
+    [property: JsonPropertyName("status")] string Status);
+
+/// <summary>Service endpoints: attest one booking now, and the safety-net sweep (the cron binding's route).</summary>
+public static class AttestApi
+{
+    public const string SweepRoute = "/attest-sweep";
+
+    public static IEndpointRouteBuilder MapAttestApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/session/{id}/attest", AttestAsync).WithTags("Settlement").WithSummary("Decide and attest now (service token); a stored result is returned as it is");
+        app.MapPost(SweepRoute, SweepAsync).WithTags("Settlement").WithSummary("Read new escrow logs and decide every due booking (service token)");
+        return app;
+    }
+
+    public static async Task<IResult> AttestAsync(string id, HttpRequest request, ServiceSettings settings, IBookingSessions sessions, CancellationToken ct)
+    {
+        if (ServiceToken.Check(request, settings) is { } denied)
+        {
+            return denied;
+        }
+        if (!BookingId.TryParse(id, out var bookingId))
+        {
+            return ApiError.BadRequest("booking id must be a decimal uint256");
+        }
+        Outcome? forced = null;
+        if (request.Query.TryGetValue("force_outcome", out var force))
+        {
+            if (!settings.AllowForceOutcome)
+            {
+                return ApiError.Forbidden("force_outcome is disabled");
+            }
+            if (force.Count != 1 || !OutcomeNames.TryParse(force[0], out var outcome))
+            {
+                return ApiError.BadRequest("force_outcome must be completed, no-show-host or no-show-guest");
+            }
+            forced = outcome;
+        }
+        var actor = $"service-token@{request.HttpContext.Connection.RemoteIpAddress}";
+        var result = await sessions.AttestAsync(bookingId, new AttestCommand(forced, actor), ct);
+        return result switch
+        {
+            { Refusal: SessionRefusal.None, Value: { } view } => TypedResults.Ok(new AttestResponse(OutcomeNames.ToApi(view.Outcome), view.TxHash?.ToString(), view.Status)),
+            { Refusal: SessionRefusal.NotFound } => ApiError.NotFound("booking not found"),
+            { Refusal: SessionRefusal.NotActive } => ApiError.BadRequest("booking not active"),
+            { Refusal: SessionRefusal.NotDue, Value: { NotBeforeUnix: { } until } } => ApiError.Result(StatusCodes.Status409Conflict, $"outcome not decided yet; next decision at {until}"),
+            { Refusal: SessionRefusal.WindowMissed } => ApiError.Result(StatusCodes.Status409Conflict, "attestation window missed"),
+            _ => ApiError.BadRequest("request refused"),
+        };
+    }
+
+    public static async Task<IResult> SweepAsync(HttpRequest request, ServiceSettings settings, IServiceProvider services, CancellationToken ct)
+    {
+        if (ServiceToken.Check(request, settings) is { } denied)
+        {
+            return denied;
+        }
+        var loop = services.GetService<SettlementLoop>();
+        if (loop is null)
+        {
+            return ApiError.Result(StatusCodes.Status503ServiceUnavailable, "settlement is not running");
+        }
+        return TypedResults.Ok(await loop.SweepAsync(ct));
+    }
+}

@@ -1,0 +1,166 @@
+using SessionVoice.Api.Settlement;
+using SessionVoice.Core.Escrow;
+using SessionVoice.Core.Ethereum;
+
+namespace SessionVoice.Api.Standalone;
+
+/// <summary>The persisted schedule, the decided attestations, the watcher's cursor and the audit log.</summary>
+public sealed class SqliteSettlementStore
+{
+    private readonly SqliteDatabase _db;
+
+    public SqliteSettlementStore(SqliteDatabase db)
+    {
+        _db = db;
+        using var connection = db.Open();
+        SqliteDatabase.Execute(connection, """
+            CREATE TABLE IF NOT EXISTS tracked (
+                booking_id TEXT PRIMARY KEY, due_at INTEGER NULL, last_decision TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS tracked_due ON tracked (due_at);
+            CREATE TABLE IF NOT EXISTS attestations (
+                booking_id TEXT PRIMARY KEY, outcome INTEGER NOT NULL, source INTEGER NOT NULL, preimage BLOB NOT NULL,
+                metrics_hash TEXT NOT NULL, tx_hash TEXT NULL, status TEXT NOT NULL, detail TEXT NULL,
+                created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS watcher (id INTEGER PRIMARY KEY CHECK (id = 1), next_block INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS audit (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+                booking_id TEXT NOT NULL, detail TEXT NULL);
+            """);
+    }
+
+    /// <summary>Starts tracking (due now) unless the booking is already tracked; true when it was new.</summary>
+    public bool Track(BookingId id, long dueAtUnix)
+    {
+        using var connection = _db.Open();
+        return SqliteDatabase.Execute(connection,
+            "INSERT OR IGNORE INTO tracked (booking_id, due_at, last_decision, updated_at) VALUES ($b, $due, 'tracked', $due)",
+            ("$b", id.ToString()), ("$due", dueAtUnix)) == 1;
+    }
+
+    public void Schedule(BookingId id, long? dueAtUnix, string decision, long nowUnix)
+    {
+        using var connection = _db.Open();
+        SqliteDatabase.Execute(connection, """
+            INSERT INTO tracked (booking_id, due_at, last_decision, updated_at) VALUES ($b, $due, $d, $now)
+            ON CONFLICT (booking_id) DO UPDATE SET due_at = excluded.due_at, last_decision = excluded.last_decision, updated_at = excluded.updated_at
+            """, ("$b", id.ToString()), ("$due", dueAtUnix), ("$d", decision), ("$now", nowUnix));
+    }
+
+    /// <summary>Wakes a tracked booking now (presence changed), unless it is finished.</summary>
+    public void Wake(BookingId id, long nowUnix)
+    {
+        using var connection = _db.Open();
+        SqliteDatabase.Execute(connection, "UPDATE tracked SET due_at = MIN(due_at, $now) WHERE booking_id = $b AND due_at IS NOT NULL",
+            ("$b", id.ToString()), ("$now", nowUnix));
+    }
+
+    public IReadOnlyList<BookingId> Due(long nowUnix, int limit)
+    {
+        using var connection = _db.Open();
+        using var command = SqliteDatabase.Command(connection, "SELECT booking_id FROM tracked WHERE due_at IS NOT NULL AND due_at <= $now ORDER BY due_at LIMIT $limit",
+            ("$now", nowUnix), ("$limit", limit));
+        using var reader = command.ExecuteReader();
+        var ids = new List<BookingId>();
+        while (reader.Read())
+        {
+            ids.Add(BookingId.Parse(reader.GetString(0)));
+        }
+        return ids;
+    }
+
+    public TrackedBooking? GetTracked(BookingId id)
+    {
+        using var connection = _db.Open();
+        using var command = SqliteDatabase.Command(connection, "SELECT due_at, last_decision FROM tracked WHERE booking_id = $b", ("$b", id.ToString()));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new TrackedBooking(id, reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.GetString(1)) : null;
+    }
+
+    public (int Tracking, int Finished) CountTracked()
+    {
+        using var connection = _db.Open();
+        using var command = SqliteDatabase.Command(connection, "SELECT COUNT(*) FILTER (WHERE due_at IS NOT NULL), COUNT(*) FILTER (WHERE due_at IS NULL) FROM tracked");
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt32(0), reader.GetInt32(1));
+    }
+
+    public StoredAttestation? GetAttestation(BookingId id)
+    {
+        using var connection = _db.Open();
+        using var command = SqliteDatabase.Command(connection,
+            "SELECT outcome, source, preimage, metrics_hash, tx_hash, status, detail, created_at, updated_at FROM attestations WHERE booking_id = $b", ("$b", id.ToString()));
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+        return new StoredAttestation(
+            id,
+            (Outcome)reader.GetInt32(0),
+            (byte)reader.GetInt32(1),
+            (byte[])reader.GetValue(2),
+            Hash32.Parse(reader.GetString(3)),
+            reader.IsDBNull(4) ? null : Hash32.Parse(reader.GetString(4)),
+            Enum.Parse<AttestationStatus>(reader.GetString(5)),
+            reader.IsDBNull(6) ? null : reader.GetString(6),
+            reader.GetInt64(7),
+            reader.GetInt64(8));
+    }
+
+    /// <summary>Records the decision before any transaction; false when one is already recorded (it stands).</summary>
+    public bool TryRecordDecision(StoredAttestation attestation)
+    {
+        using var connection = _db.Open();
+        return SqliteDatabase.Execute(connection, """
+            INSERT OR IGNORE INTO attestations (booking_id, outcome, source, preimage, metrics_hash, tx_hash, status, detail, created_at, updated_at)
+            VALUES ($b, $o, $s, $p, $h, $tx, $st, $d, $c, $u)
+            """,
+            ("$b", attestation.BookingId.ToString()), ("$o", (int)attestation.Outcome), ("$s", (int)attestation.Source), ("$p", attestation.Preimage),
+            ("$h", attestation.MetricsHash.ToString()), ("$tx", attestation.TxHash?.ToString()), ("$st", attestation.Status.ToString()),
+            ("$d", attestation.Detail), ("$c", attestation.CreatedAtUnix), ("$u", attestation.UpdatedAtUnix)) == 1;
+    }
+
+    public void UpdateAttestation(BookingId id, AttestationStatus status, Hash32? txHash, string? detail, long nowUnix)
+    {
+        using var connection = _db.Open();
+        SqliteDatabase.Execute(connection,
+            "UPDATE attestations SET status = $st, tx_hash = COALESCE($tx, tx_hash), detail = $d, updated_at = $u WHERE booking_id = $b",
+            ("$b", id.ToString()), ("$st", status.ToString()), ("$tx", txHash?.ToString()), ("$d", detail), ("$u", nowUnix));
+    }
+
+    public ulong? WatcherCursor()
+    {
+        using var connection = _db.Open();
+        using var command = SqliteDatabase.Command(connection, "SELECT next_block FROM watcher WHERE id = 1");
+        var value = command.ExecuteScalar();
+        return value is long block ? (ulong)block : null;
+    }
+
+    public void SetWatcherCursor(ulong nextBlock)
+    {
+        using var connection = _db.Open();
+        SqliteDatabase.Execute(connection, "INSERT INTO watcher (id, next_block) VALUES (1, $n) ON CONFLICT (id) DO UPDATE SET next_block = excluded.next_block",
+            ("$n", (long)nextBlock));
+    }
+
+    public void Audit(string actor, string action, BookingId id, string? detail, long nowUnix)
+    {
+        using var connection = _db.Open();
+        SqliteDatabase.Execute(connection, "INSERT INTO audit (at, actor, action, booking_id, detail) VALUES ($at, $a, $act, $b, $d)",
+            ("$at", nowUnix), ("$a", actor), ("$act", action), ("$b", id.ToString()), ("$d", detail));
+    }
+
+    public IReadOnlyList<(long At, string Actor, string Action, string Detail)> AuditFor(BookingId id)
+    {
+        using var connection = _db.Open();
+        using var command = SqliteDatabase.Command(connection, "SELECT at, actor, action, COALESCE(detail, '') FROM audit WHERE booking_id = $b ORDER BY id", ("$b", id.ToString()));
+        using var reader = command.ExecuteReader();
+        var rows = new List<(long, string, string, string)>();
+        while (reader.Read())
+        {
+            rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+        }
+        return rows;
+    }
+}

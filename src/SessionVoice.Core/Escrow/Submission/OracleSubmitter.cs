@@ -1,0 +1,394 @@
+using Microsoft.Extensions.Logging;
+using SessionVoice.Core.Ethereum;
+
+namespace SessionVoice.Core.Escrow;
+
+/// <summary>
+/// Gets one attestation per booking on chain with the oracle key (escrow-and-attestation.md, "Submitting").
+/// Every submission is driven by its <see cref="AttestationTxRecord"/>: whoever calls for a booking — the
+/// claimant, a caller that lost the claim, a fresh instance after a restart — reads the record and moves
+/// it on, so no path signs a second transaction for a booking while one of ours can still land.
+/// </summary>
+/// <remarks>
+/// <para>Claims: <see cref="IAttestationTxStore.TryCreateAsync"/> makes one caller the owner, with a fencing
+/// token. Others wait on the record; a claim with nothing sent after <see cref="SubmitterOptions.ReceiptTimeout"/>
+/// is stale and is taken over (release + re-create), after which its old owner's updates are refused.</para>
+/// <para>Released (record deleted, the next call claims afresh): not due yet, not the oracle, a bad outcome,
+/// the node refusing the transaction, and a mined revert for timing. Terminal (record Failed): window missed
+/// and any other revert on chain. Mined and Settled are kept, so repeating a call returns the stored answer.</para>
+/// <para>Nonces: a lane per key serialises nonce choice, persisting and sending. A transaction without a receipt
+/// after the timeout is replaced (same nonce, fees × 1.125, at most <see cref="SubmitterOptions.MaxReplacements"/>);
+/// if the nonce is used by none of our hashes, another transaction took it and the booking is attested afresh.</para>
+/// </remarks>
+public sealed partial class OracleSubmitter
+{
+    private readonly EscrowClient _escrow;
+    private readonly ISigner _oracle;
+    private readonly IAttestationTxStore _store;
+    private readonly SubmitterOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<OracleSubmitter> _logger;
+    private readonly OracleKeyLane _lane;
+    private volatile bool _chainIdVerified;
+
+    /// <summary>Shares the process-wide lane of (<c>escrow.Eth</c>, oracle address) with every other submitter.</summary>
+    public OracleSubmitter(EscrowClient escrow, ISigner oracle, IAttestationTxStore store, SubmitterOptions options, TimeProvider time, ILogger<OracleSubmitter> logger)
+        : this(escrow, oracle, store, options, time, logger, OracleKeyLane.For(escrow.Eth, oracle.Address))
+    {
+    }
+
+    /// <summary>With an explicit lane, e.g. to model two replicas of one key in a test.</summary>
+    public OracleSubmitter(EscrowClient escrow, ISigner oracle, IAttestationTxStore store, SubmitterOptions options, TimeProvider time, ILogger<OracleSubmitter> logger, OracleKeyLane lane)
+    {
+        options.Validate();
+        if (lane.Account != oracle.Address)
+        {
+            throw new ArgumentException("the lane belongs to another key", nameof(lane));
+        }
+        _escrow = escrow;
+        _oracle = oracle;
+        _store = store;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _lane = lane;
+    }
+
+    private EthClient Eth => _escrow.Eth;
+
+    public async Task<SubmissionResult> SubmitAsync(AttestationRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        // Outcomes 0, 4, 5 are a caller's bug: refuse before anything is claimed.
+        _ = EscrowAbi.AttestCall(request.BookingId, request.Outcome, request.MetricsHash);
+        return await VerifyChainIdAsync(ct) ?? await DriveAsync(request, rebroadcast: false, ct);
+    }
+
+    /// <summary>After a restart: for each unfinished record, wait for/resend its persisted transactions instead of signing a new one.</summary>
+    public async Task<IReadOnlyList<(BookingId, SubmissionResult)>> ResumeAsync(CancellationToken ct)
+    {
+        var unfinished = await _store.ListUnfinishedAsync(ct);
+        if (unfinished.Count == 0)
+        {
+            return [];
+        }
+        if (await VerifyChainIdAsync(ct) is { } mismatch)
+        {
+            return [.. unfinished.Select(r => (r.BookingId, mismatch))];
+        }
+        return await Task.WhenAll(unfinished.Select(async r =>
+            (r.BookingId, await DriveAsync(new AttestationRequest(r.BookingId, r.Outcome, r.MetricsHash), rebroadcast: true, ct))));
+    }
+
+    // anvil 1.7.1 accepts a legacy transaction signed for another chain id (ethereum.md §7), so the check is ours.
+    private async Task<SubmissionResult?> VerifyChainIdAsync(CancellationToken ct)
+    {
+        if (_chainIdVerified)
+        {
+            return null;
+        }
+        var actual = await Eth.ChainIdAsync(ct);
+        if (actual != _options.ChainId)
+        {
+            _logger.ChainIdMismatch(actual, _options.ChainId);
+            return new SubmissionResult.Failed($"chain id mismatch: the node reports {actual}, the oracle is configured for {_options.ChainId}; nothing was signed");
+        }
+        _chainIdVerified = true;
+        return null;
+    }
+
+    /// <summary>Reads the booking's record and moves it on until there is an answer.</summary>
+    private async Task<SubmissionResult> DriveAsync(AttestationRequest request, bool rebroadcast, CancellationToken ct)
+    {
+        while (true)
+        {
+            var record = await _store.GetAsync(request.BookingId, ct);
+            if (record is null)
+            {
+                var claim = NewClaim(request);
+                if (await _store.TryCreateAsync(claim, ct) && await SendUnderClaimAsync(claim, ct) is { } answer)
+                {
+                    return answer;
+                }
+                // Sent, or lost the claim to someone else: follow the record from here.
+                continue;
+            }
+            if (record.IsFinished && (record.Outcome != request.Outcome || record.MetricsHash != request.MetricsHash))
+            {
+                _logger.RequestDiffers(record.BookingId, record.Outcome, record.MetricsHash, request.Outcome);
+            }
+            switch (record.State)
+            {
+                case AttestationTxState.Mined:
+                    return new SubmissionResult.Mined(record.MinedHash!.Value, record.MinedBlockNumber ?? 0);
+                case AttestationTxState.Settled:
+                    return await SettledAsync(record.BookingId, record.MinedHash, ct);
+                case AttestationTxState.Failed:
+                    return await FailedRecordAsync(record, ct);
+                case AttestationTxState.Claimed when record.Sent.Count == 0:
+                    // Someone else's claim: give its owner one receipt timeout to send, then take it over.
+                    if (IsStale(record))
+                    {
+                        if (await TakeOverAsync(record, request, ct) is { } taken && await SendUnderClaimAsync(taken, ct) is { } answer)
+                        {
+                            return answer;
+                        }
+                        continue;
+                    }
+                    break;
+                default:
+                    var tracked = await TrackAsync(record, rebroadcast, ct);
+                    rebroadcast = false;
+                    if (tracked is not null)
+                    {
+                        return tracked;
+                    }
+                    break;
+            }
+            await Task.Delay(_options.PollInterval, _time, ct);
+        }
+    }
+
+    private AttestationTxRecord NewClaim(AttestationRequest request) =>
+        new(request.BookingId, request.Outcome, request.MetricsHash, AttestationTxState.Claimed, [], null, null)
+        {
+            ClaimToken = Guid.NewGuid().ToString("N"),
+            ClaimedAtUnixMs = NowUnixMs(),
+        };
+
+    private bool IsStale(AttestationTxRecord claim) => NowUnixMs() - claim.ClaimedAtUnixMs >= (long)_options.ReceiptTimeout.TotalMilliseconds;
+
+    private async Task<AttestationTxRecord?> TakeOverAsync(AttestationTxRecord stale, AttestationRequest request, CancellationToken ct)
+    {
+        // Release and re-create are each atomic and fenced: of several takers one wins, and the old owner's
+        // next UpdateAsync fails, so it never sends under the claim it lost.
+        if (!await _store.TryReleaseAsync(stale.BookingId, stale.ClaimToken, ct))
+        {
+            return null;
+        }
+        _logger.TakingOver(stale.BookingId, stale.ClaimedAtUnixMs);
+        var claim = NewClaim(request);
+        return await _store.TryCreateAsync(claim, ct) ? claim : null;
+    }
+
+    /// <summary>
+    /// Under a claim we own (fresh, or one whose nonce went to another transaction): re-read the booking,
+    /// simulate, sign and send. Null when something was sent or the claim was lost: follow the record.
+    /// </summary>
+    private async Task<SubmissionResult?> SendUnderClaimAsync(AttestationTxRecord record, CancellationToken ct)
+    {
+        try
+        {
+            var booking = await _escrow.GetBookingAsync(record.BookingId, ct);
+            if (booking is null)
+            {
+                await ReleaseAsync(record, ct);
+                return new SubmissionResult.Failed($"booking {record.BookingId} does not exist on chain");
+            }
+            if (booking.Status != BookingStatus.Booked)
+            {
+                await SaveAsync(record with { State = AttestationTxState.Settled }, ct);
+                _logger.AlreadySettled(record.BookingId, booking.Status);
+                return new SubmissionResult.AlreadySettled(booking.Status, booking.OracleOutcome, null);
+            }
+            ulong estimate;
+            try
+            {
+                // Against "pending": an automine anvil's "latest" timestamp can be minutes old.
+                estimate = await _escrow.EstimateAttestGasAsync(_oracle.Address, record.BookingId, record.Outcome, record.MetricsHash, ct);
+            }
+            catch (EscrowRevertException e)
+            {
+                return await RefusedBeforeSendingAsync(record, e.Error, ct);
+            }
+            var gas = checked(estimate * (ulong)(100 + _options.GasHeadroomPercent) / 100);
+            var fees = await AttestationFees.QuoteAsync(Eth, _options, ct);
+            if (await SendNewAsync(record, gas, fees, ct) is { } refused)
+            {
+                await ReleaseAsync(record, ct);
+                return new SubmissionResult.Failed($"the node refused the attestation: {refused}");
+            }
+            return null;
+        }
+        catch (AttestationClaimLostException)
+        {
+            _logger.ClaimLost(record.BookingId);
+            return null;
+        }
+        catch (Exception) when (record.Sent.Count == 0)
+        {
+            // Nothing of ours can be in a pool unless the record says Sent, and then the release is refused.
+            await TryReleaseQuietlyAsync(record);
+            throw;
+        }
+    }
+
+    private async Task<SubmissionResult> RefusedBeforeSendingAsync(AttestationTxRecord record, EscrowError error, CancellationToken ct)
+    {
+        if (error.Kind == EscrowErrorKind.NotBooked)
+        {
+            await SaveAsync(record with { State = AttestationTxState.Settled }, ct);
+            return await SettledAsync(record.BookingId, null, ct);
+        }
+        _logger.Refused(record.BookingId, record.Outcome, error.ToString());
+        if (error.IsWindowMissed)
+        {
+            await SaveAsync(record with { State = AttestationTxState.Failed, Error = $"window missed: {error}" }, ct);
+            return new SubmissionResult.WindowMissed(error);
+        }
+        // Not due yet, not the oracle, a bad outcome: nothing was sent, so the booking is free for a later try.
+        await ReleaseAsync(record, ct);
+        return error.IsNotDueYet
+            ? new SubmissionResult.NotDueYet(error)
+            : new SubmissionResult.Failed(error.Kind == EscrowErrorKind.NotOracle
+                ? $"NotOracle: {_oracle.Address} is not the escrow's oracle"
+                : $"the escrow refuses attest: {error}");
+    }
+
+    /// <summary>Polls every hash of the record; replaces the transaction once the last send is older than the receipt timeout.</summary>
+    private async Task<SubmissionResult?> TrackAsync(AttestationTxRecord record, bool rebroadcast, CancellationToken ct)
+    {
+        if (await FindReceiptAsync(record, ct) is { } receipt)
+        {
+            return await ConcludeAsync(record, receipt, ct);
+        }
+        var last = record.Sent[^1];
+        if (rebroadcast)
+        {
+            // After a restart the node may have lost its pool; the very same bytes are harmless if it did not.
+            await RebroadcastAsync(record.BookingId, last, ct);
+        }
+        if (NowUnixMs() - last.SentAtUnixMs < (long)_options.ReceiptTimeout.TotalMilliseconds)
+        {
+            return null;
+        }
+        return await ReplaceAsync(record, ct);
+    }
+
+    private async Task<TransactionReceipt?> FindReceiptAsync(AttestationTxRecord record, CancellationToken ct)
+    {
+        for (var i = record.Sent.Count - 1; i >= 0; i--)
+        {
+            if (await Eth.GetTransactionReceiptAsync(record.Sent[i].Hash, ct) is { } receipt)
+            {
+                return receipt;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>A receipt for one of our hashes: success is Mined; a revert is replayed at its block to learn why.</summary>
+    private async Task<SubmissionResult> ConcludeAsync(AttestationTxRecord record, TransactionReceipt receipt, CancellationToken ct)
+    {
+        var hash = receipt.TransactionHash;
+        if (receipt.Succeeded)
+        {
+            await SaveAsync(record with { State = AttestationTxState.Mined, MinedHash = hash, MinedBlockNumber = receipt.BlockNumber, Error = null }, ct);
+            _logger.Mined(record.BookingId, receipt.BlockNumber, hash);
+            return new SubmissionResult.Mined(hash, receipt.BlockNumber);
+        }
+        var error = await ReasonAtBlockAsync(record, receipt.BlockNumber, ct);
+        if (error?.Kind == EscrowErrorKind.NotBooked)
+        {
+            // Lost a race to another attestation or a cancellation: the booking is settled, which is what we wanted.
+            await SaveAsync(record with { State = AttestationTxState.Settled, MinedHash = hash, MinedBlockNumber = receipt.BlockNumber }, ct);
+            return await SettledAsync(record.BookingId, hash, ct);
+        }
+        if (error is { IsNotDueYet: true })
+        {
+            // The nonce is spent and nothing of ours is pending: free the booking for a later, due attempt.
+            _logger.Reverted(record.BookingId, hash, error.ToString());
+            await ReleaseAsync(record, ct);
+            return new SubmissionResult.NotDueYet(error);
+        }
+        var gasLimit = record.Sent.FirstOrDefault(s => s.Hash == hash)?.GasLimit ?? 0;
+        var reason = error?.ToString()
+            ?? (receipt.GasUsed >= gasLimit ? $"out of gas ({receipt.GasUsed} used)" : "reverted, but not when replayed at its block");
+        _logger.Reverted(record.BookingId, hash, reason);
+        var prefix = error is { IsWindowMissed: true } ? "window missed" : $"reverted on chain in block {receipt.BlockNumber}";
+        await SaveAsync(record with { State = AttestationTxState.Failed, MinedHash = hash, MinedBlockNumber = receipt.BlockNumber, Error = $"{prefix}: {reason}" }, ct);
+        return error is { IsWindowMissed: true }
+            ? new SubmissionResult.WindowMissed(error)
+            : new SubmissionResult.Failed($"{prefix}: {reason} ({hash})");
+    }
+
+    // A receipt carries no reason: re-run the call on the state of its block, with its timestamp.
+    private async Task<EscrowError?> ReasonAtBlockAsync(AttestationTxRecord record, ulong blockNumber, CancellationToken ct)
+    {
+        try
+        {
+            var call = new CallRequest(_escrow.Address, EscrowAbi.AttestCall(record.BookingId, record.Outcome, record.MetricsHash), _oracle.Address);
+            await Eth.CallAsync(call, BlockTag.Number(blockNumber), ct);
+            return null;
+        }
+        catch (RpcException e) when (e.Kind == RpcErrorKind.Reverted)
+        {
+            return EscrowError.FromRevert(e.Error.Revert ?? new RevertReason.Empty());
+        }
+    }
+
+    /// <summary>A record found Failed: the chain may have moved on since (settled by someone, or the window closed).</summary>
+    private async Task<SubmissionResult> FailedRecordAsync(AttestationTxRecord record, CancellationToken ct)
+    {
+        var booking = await _escrow.GetBookingAsync(record.BookingId, ct);
+        if (booking is not { Status: BookingStatus.Booked })
+        {
+            return new SubmissionResult.AlreadySettled(booking?.Status ?? BookingStatus.None, booking?.OracleOutcome ?? Outcome.None, record.MinedHash);
+        }
+        var error = await _escrow.SimulateAttestAsync(_oracle.Address, record.BookingId, record.Outcome, record.MetricsHash, ct);
+        return error is { IsWindowMissed: true }
+            ? new SubmissionResult.WindowMissed(error)
+            : new SubmissionResult.Failed(record.Error ?? "failed");
+    }
+
+    private async Task<SubmissionResult> SettledAsync(BookingId id, Hash32? ourHash, CancellationToken ct)
+    {
+        var booking = await _escrow.GetBookingAsync(id, ct);
+        var status = booking?.Status ?? BookingStatus.None;
+        _logger.AlreadySettled(id, status);
+        return new SubmissionResult.AlreadySettled(status, booking?.OracleOutcome ?? Outcome.None, ourHash);
+    }
+
+    /// <summary>Gives the booking back: drops our spent transactions from the record, then deletes the claim.</summary>
+    private async Task ReleaseAsync(AttestationTxRecord record, CancellationToken ct)
+    {
+        try
+        {
+            if (record.Sent.Count > 0 || record.State != AttestationTxState.Claimed)
+            {
+                await _store.UpdateAsync(record with { State = AttestationTxState.Claimed, Sent = [], MinedHash = null, MinedBlockNumber = null, Error = null }, ct);
+            }
+            await _store.TryReleaseAsync(record.BookingId, record.ClaimToken, ct);
+        }
+        catch (AttestationClaimLostException)
+        {
+            _logger.ClaimLost(record.BookingId);
+        }
+    }
+
+    private async Task TryReleaseQuietlyAsync(AttestationTxRecord record)
+    {
+        try
+        {
+            await _store.TryReleaseAsync(record.BookingId, record.ClaimToken, CancellationToken.None);
+        }
+        catch (Exception)
+        {
+            // The claim then goes stale and is taken over after one receipt timeout.
+        }
+    }
+
+    private async Task SaveAsync(AttestationTxRecord record, CancellationToken ct)
+    {
+        try
+        {
+            await _store.UpdateAsync(record, ct);
+        }
+        catch (AttestationClaimLostException)
+        {
+            _logger.ClaimLost(record.BookingId);
+        }
+    }
+
+    private long NowUnixMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+}

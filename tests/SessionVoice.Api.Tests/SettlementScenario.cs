@@ -1,0 +1,179 @@
+using System.Text.Json;
+using SessionVoice.Core.Escrow;
+using SessionVoice.Core.Ethereum;
+using SessionVoice.Testing;
+
+namespace SessionVoice.Api.Tests;
+
+/// <summary>Wall-clock time plus an offset the test moves, in step with anvil's clock.</summary>
+public sealed class ShiftedTime : TimeProvider
+{
+    private long _offsetMs;
+
+    public override DateTimeOffset GetUtcNow() => base.GetUtcNow().AddMilliseconds(Interlocked.Read(ref _offsetMs));
+
+    public void AdvanceMs(long milliseconds) => Interlocked.Add(ref _offsetMs, milliseconds);
+}
+
+/// <summary>
+/// anvil + escrow + the service, with the service's clock and the chain's clock moved together, so
+/// a 10-minute session plays out in seconds. Nobody calls /attest: settlement must happen by itself.
+/// </summary>
+public sealed class SettlementScenario : IAsyncDisposable
+{
+    public static readonly PrivateKeySigner Host = AnvilAccounts.Signer(AnvilAccounts.Host);
+    public static readonly PrivateKeySigner Guest = AnvilAccounts.Signer(AnvilAccounts.Guest);
+
+    private SettlementScenario(EscrowChain chain, ShiftedTime time, string dataDir)
+    {
+        Chain = chain;
+        Time = time;
+        DataDir = dataDir;
+    }
+
+    public EscrowChain Chain { get; }
+
+    public ShiftedTime Time { get; }
+
+    public string DataDir { get; }
+
+    public ApiHost Api { get; private set; } = null!;
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public string HostToken { get; private set; } = "";
+
+    public string GuestToken { get; private set; } = "";
+
+    public TestBooking Booking { get; private set; } = null!;
+
+    public static async Task<SettlementScenario> StartAsync(uint durationMins = 10, uint graceMins = 2, uint minOverlapMins = 3, long startsInSeconds = 120)
+    {
+        var chain = await EscrowChain.StartAsync();
+        var scenario = new SettlementScenario(chain, new ShiftedTime(), ApiHost.TempDataDir());
+        scenario.StartApi();
+        scenario.HostToken = await scenario.Client.SignInAsync(Host);
+        scenario.GuestToken = await scenario.Client.SignInAsync(Guest);
+        var now = await chain.NowAsync();
+        scenario.Booking = await chain.CreateBookingAsync(now + startsInSeconds, durationMins, graceMins, minOverlapMins);
+        return scenario;
+    }
+
+    public void StartApi()
+    {
+        var settings = ApiHost.ChainSettings(Chain, DataDir);
+        settings["SCHEDULER_INTERVAL_MS"] = "100";
+        settings["WATCH_INTERVAL_SECONDS"] = "1";
+        settings["SERVICE_TOKEN"] = "test-service-token";
+        settings["Logging:Console:TimestampFormat"] = "HH:mm:ss.fff ";
+        settings["Logging:LogLevel:SessionVoice"] = "Debug";
+        Api = new ApiHost(settings, Time);
+        Client = Api.Client();
+    }
+
+    public async Task RestartApiAsync()
+    {
+        Client.Dispose();
+        await Api.DisposeAsync();
+        StartApi();
+    }
+
+    public long Start => Booking.StartTime;
+
+    /// <summary>
+    /// Moves both clocks to the very start of second <paramref name="unixSeconds"/> (never backwards),
+    /// as a real clock would pass through it: decisions due at exactly that second are taken in it.
+    /// </summary>
+    public async Task AdvanceToAsync(long unixSeconds)
+    {
+        var deltaMs = unixSeconds * 1000 - Time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (deltaMs <= 0)
+        {
+            return;
+        }
+        await Chain.Anvil.IncreaseTimeAsync(deltaMs / 1000);
+        Time.AdvanceMs(deltaMs);
+        await Chain.Anvil.MineAsync();
+    }
+
+    /// <summary>
+    /// Walks the clocks to <paramref name="unixSeconds"/> through every wake-up the service asks for on
+    /// the way, as real time would: a jump over a wake-up is not something a running service sees.
+    /// </summary>
+    public async Task PlayUntilAsync(long unixSeconds)
+    {
+        for (var step = 0; step < 20; step++)
+        {
+            await Task.Delay(400);
+            var decision = (await StatsAsync()).GetProperty("decision");
+            var until = decision.GetProperty("kind").GetString() == "wait" ? decision.GetProperty("until").GetInt64() : long.MaxValue;
+            if (until >= unixSeconds)
+            {
+                break;
+            }
+            await AdvanceToAsync(until);
+        }
+        await AdvanceToAsync(unixSeconds);
+    }
+
+    public async Task JoinAsync(string token)
+    {
+        var response = await Client.PostJsonAsync("/session/join", new { booking_id = Booking.Id.ToString() }, token);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    public async Task LeaveAsync(string token)
+    {
+        var response = await Client.PostRawAsync($"/session/{Booking.Id}/leave", "", token);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    public async Task<JsonElement> StatsAsync() => await (await Client.GetAsync($"/session/{Booking.Id}/stats", HostToken)).JsonAsync();
+
+    /// <summary>Waits (seconds, not minutes) until the chain shows the booking attested, and returns it.</summary>
+    public async Task<Booking> WaitForAttestedAsync(TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (DateTime.UtcNow < deadline)
+        {
+            var booking = await Chain.Escrow.GetBookingAsync(Booking.Id);
+            if (booking is { Status: BookingStatus.Attested })
+            {
+                return booking;
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"booking {Booking.Id} was not attested; stats: {await StatsAsync()}");
+    }
+
+    /// <summary>Checks the on-chain outcome and that the stats' preimage hashes to the on-chain metricsHash.</summary>
+    public async Task AssertAttestedAsync(Outcome expected)
+    {
+        var onChain = await WaitForAttestedAsync();
+        Assert.Equal(expected, onChain.OracleOutcome);
+        JsonElement stats = default;
+        for (var i = 0; i < 50; i++)
+        {
+            stats = await StatsAsync();
+            if (stats.GetProperty("attestation").ValueKind == JsonValueKind.Object && stats.GetProperty("attestation").GetProperty("status").GetString() == "mined")
+            {
+                break;
+            }
+            await Task.Delay(100);
+        }
+        var attestation = stats.GetProperty("attestation");
+        Assert.Equal("mined", attestation.GetProperty("status").GetString());
+        var metrics = stats.GetProperty("metrics");
+        Assert.Equal(onChain.MetricsHash.ToString(), metrics.GetProperty("hash").GetString());
+        Assert.Equal(onChain.MetricsHash, Keccak256.Hash(Hex.Decode(metrics.GetProperty("preimage").GetString()!)));
+        var receipt = await Chain.Anvil.Eth.GetTransactionReceiptAsync(Hash32.Parse(attestation.GetProperty("tx_hash").GetString()!));
+        Assert.True(receipt!.Succeeded);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await Api.DisposeAsync();
+        await Chain.DisposeAsync();
+    }
+}

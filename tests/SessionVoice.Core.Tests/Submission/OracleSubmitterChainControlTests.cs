@@ -1,0 +1,191 @@
+using System.Numerics;
+using SessionVoice.Core.Escrow;
+using SessionVoice.Core.Ethereum;
+using SessionVoice.Testing;
+using static SessionVoice.Core.Tests.Submission.SubmitterTestKit;
+
+namespace SessionVoice.Core.Tests.Submission;
+
+/// <summary>Tests that move chain time or stop mining, so each owns its anvil.</summary>
+public class OracleSubmitterChainControlTests
+{
+    [Fact]
+    public async Task A_no_show_before_grace_end_is_NotDueYet_and_succeeds_once_chain_time_gets_there()
+    {
+        await using var chain = await EscrowChain.StartAsync();
+        var booking = await chain.CreateBookingAsync(await chain.NowAsync() + 30, durationMins: 10, graceMins: 2, minOverlapMins: 5);
+        var store = new InMemoryAttestationTxStore();
+        var submitter = Submitter(chain, store);
+        var request = new AttestationRequest(booking.Id, Outcome.NoShowGuest, Metrics);
+        var nonce = await NonceAsync(chain);
+
+        var early = await submitter.SubmitAsync(request, default);
+
+        Assert.Equal(EscrowErrorKind.GraceNotOver, Assert.IsType<SubmissionResult.NotDueYet>(early).Error.Kind);
+        Assert.Equal(nonce, await NonceAsync(chain));
+        Assert.Null(await store.GetAsync(booking.Id, default));
+
+        // "pending" is the next block: from grace end on, every block is inside the no-show window.
+        await chain.Anvil.SetNextBlockTimestampAsync(booking.StartTime + 120);
+        await chain.Anvil.MineAsync();
+        var due = await submitter.SubmitAsync(request, default);
+
+        Assert.IsType<SubmissionResult.Mined>(due);
+        Assert.Equal(nonce + 1, await NonceAsync(chain));
+        var onChain = await BookingAsync(chain, booking.Id);
+        Assert.Equal(BookingStatus.Attested, onChain.Status);
+        Assert.Equal(Outcome.NoShowGuest, onChain.OracleOutcome);
+    }
+
+    [Theory]
+    [InlineData(TransactionType.Eip1559)]
+    [InlineData(TransactionType.Legacy)]
+    public async Task A_dropped_transaction_is_replaced_with_the_same_nonce_and_higher_fees(TransactionType type)
+    {
+        await using var chain = await EscrowChain.StartAsync();
+        var booking = await chain.CreateBookingAsync(await chain.NowAsync() - 15 * 60);
+        var store = new InMemoryAttestationTxStore();
+        var options = new SubmitterOptions(Anvil.DefaultChainId)
+        {
+            TransactionType = type,
+            ReceiptTimeout = TimeSpan.FromSeconds(1),
+            PollInterval = TimeSpan.FromMilliseconds(100),
+        };
+        var nonce = await NonceAsync(chain);
+        await chain.Anvil.SetAutomineAsync(false);
+
+        var submission = Submitter(chain, store, options).SubmitAsync(new AttestationRequest(booking.Id, Outcome.Completed, Metrics), default);
+        var first = (await WaitForRecordAsync(store, booking.Id, r => r.Sent.Count == 1, submission)).Sent[0];
+        await DropFromPoolAsync(chain, first.Hash);
+        var replaced = await WaitForRecordAsync(store, booking.Id, r => r.Sent.Count >= 2, submission);
+        await chain.Anvil.MineAsync();
+        var result = await submission;
+
+        var record = (await store.GetAsync(booking.Id, default))!;
+        var mined = Assert.IsType<SubmissionResult.Mined>(result);
+        Assert.Equal(record.Sent[^1].Hash, mined.TxHash);
+        Assert.NotEqual(first.Hash, mined.TxHash);
+        Assert.Equal(mined.TxHash, record.MinedHash);
+        Assert.True(record.Sent.Count >= 2);
+        Assert.All(record.Sent, s => Assert.Equal(nonce, s.Nonce));
+        Assert.All(record.Sent, s => Assert.Equal(type, s.Type));
+        var second = replaced.Sent[1];
+        Assert.True(second.MaxFeePerGas * 10 >= first.MaxFeePerGas * 11);
+        Assert.True(second.MaxPriorityFeePerGas * 10 >= first.MaxPriorityFeePerGas * 11);
+        Assert.Null(await chain.Anvil.Eth.GetTransactionReceiptAsync(first.Hash));
+        Assert.Equal(nonce + 1, await NonceAsync(chain, tag: BlockTag.Latest));
+        Assert.Equal(BookingStatus.Attested, (await BookingAsync(chain, booking.Id)).Status);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task After_a_restart_a_pending_transaction_is_resumed_not_signed_again(bool nodeLostIt)
+    {
+        await using var chain = await EscrowChain.StartAsync();
+        var booking = await chain.CreateBookingAsync(await chain.NowAsync() - 15 * 60);
+        var store = new InMemoryAttestationTxStore();
+        var nonce = await NonceAsync(chain);
+        await chain.Anvil.SetAutomineAsync(false);
+
+        // The first process persists and sends, then dies before the receipt.
+        using (var crash = new CancellationTokenSource())
+        {
+            var submission = Submitter(chain, store, lane: new OracleKeyLane(Oracle.Address))
+                .SubmitAsync(new AttestationRequest(booking.Id, Outcome.NoShowHost, Metrics), crash.Token);
+            await WaitForRecordAsync(store, booking.Id, r => r.State == AttestationTxState.Sent, submission);
+            await crash.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => submission);
+        }
+        var sent = Assert.Single((await store.GetAsync(booking.Id, default))!.Sent);
+        if (nodeLostIt)
+        {
+            await DropFromPoolAsync(chain, sent.Hash);
+        }
+
+        var restarted = Submitter(chain, store, lane: new OracleKeyLane(Oracle.Address));
+        var resume = restarted.ResumeAsync(default);
+        await Task.Delay(500);
+        await chain.Anvil.MineAsync();
+        var results = await resume;
+
+        var (id, result) = Assert.Single(results);
+        Assert.Equal(booking.Id, id);
+        Assert.Equal(sent.Hash, Assert.IsType<SubmissionResult.Mined>(result).TxHash);
+        Assert.Single((await store.GetAsync(booking.Id, default))!.Sent);
+        Assert.Equal(nonce + 1, await NonceAsync(chain, tag: BlockTag.Latest));
+        Assert.Equal(nonce + 1, await NonceAsync(chain));
+        Assert.Empty(await restarted.ResumeAsync(default));
+    }
+
+    [Fact]
+    public async Task When_another_transaction_of_the_key_takes_the_nonce_the_booking_is_settled_without_a_second_attestation()
+    {
+        await using var chain = await EscrowChain.StartAsync();
+        var booking = await chain.CreateBookingAsync(await chain.NowAsync() - 15 * 60);
+        var store = new InMemoryAttestationTxStore();
+        var options = new SubmitterOptions(Anvil.DefaultChainId) { ReceiptTimeout = TimeSpan.FromSeconds(1), PollInterval = TimeSpan.FromMilliseconds(100) };
+        var nonce = await NonceAsync(chain);
+        await chain.Anvil.SetAutomineAsync(false);
+
+        var submission = Submitter(chain, store, options).SubmitAsync(new AttestationRequest(booking.Id, Outcome.Completed, Metrics), default);
+        var ours = (await WaitForRecordAsync(store, booking.Id, r => r.Sent.Count == 1, submission)).Sent[0];
+        // Someone else with the oracle key: same nonce, double fees, another outcome. It replaces ours in the pool.
+        var foreign = new Eip1559Transaction(Anvil.DefaultChainId, ours.Nonce, ours.MaxPriorityFeePerGas * 2, ours.MaxFeePerGas * 2, ours.GasLimit,
+            chain.EscrowAddress, 0, EscrowAbi.AttestCall(booking.Id, Outcome.NoShowGuest, Keccak256.Hash("foreign"u8))).Sign(Oracle);
+        await chain.Anvil.Eth.SendRawTransactionAsync(foreign);
+        await chain.Anvil.MineAsync();
+        var result = await submission;
+
+        Assert.Equal(new SubmissionResult.AlreadySettled(BookingStatus.Attested, Outcome.NoShowGuest, null), result);
+        Assert.True((await chain.Anvil.Eth.GetTransactionReceiptAsync(foreign.Hash))!.Succeeded);
+        Assert.Equal(nonce + 1, await NonceAsync(chain));
+        Assert.Equal(AttestationTxState.Settled, (await store.GetAsync(booking.Id, default))!.State);
+    }
+
+    [Fact]
+    public async Task A_transaction_that_reverts_on_chain_is_replayed_at_its_block_for_the_reason()
+    {
+        await using var chain = await EscrowChain.StartAsync();
+        var booking = await chain.CreateBookingAsync(await chain.NowAsync() - 15 * 60);
+        var store = new InMemoryAttestationTxStore();
+        await chain.Anvil.SetAutomineAsync(false);
+
+        var submission = Submitter(chain, store).SubmitAsync(new AttestationRequest(booking.Id, Outcome.Completed, Metrics), default);
+        await WaitForRecordAsync(store, booking.Id, r => r.Sent.Count == 1, submission);
+        // In the same block, ahead of ours by its tip: the owner hands the oracle role to someone else.
+        var setOracle = new AbiEncoder().Address(AnvilAccounts.Address(AnvilAccounts.Stranger)).ToCall(Abi.Selector("setOracle(address)"));
+        await chain.Anvil.RawAsync("eth_sendTransaction", new Dictionary<string, object?>
+        {
+            ["from"] = AnvilAccounts.Address(AnvilAccounts.Deployer).ToString(),
+            ["to"] = chain.EscrowAddress.ToString(),
+            ["data"] = Hex.Encode(setOracle),
+            ["maxPriorityFeePerGas"] = Hex.EncodeQuantity(new BigInteger(100_000_000_000)),
+            ["maxFeePerGas"] = Hex.EncodeQuantity(new BigInteger(200_000_000_000)),
+        });
+        await chain.Anvil.MineAsync();
+        var result = await submission;
+
+        var failed = Assert.IsType<SubmissionResult.Failed>(result);
+        Assert.Contains("NotOracle", failed.Reason, StringComparison.Ordinal);
+        var record = (await store.GetAsync(booking.Id, default))!;
+        Assert.Equal(AttestationTxState.Failed, record.State);
+        Assert.False((await chain.Anvil.Eth.GetTransactionReceiptAsync(record.MinedHash!.Value))!.Succeeded);
+        Assert.Equal(BookingStatus.Booked, (await BookingAsync(chain, booking.Id)).Status);
+    }
+
+    [Fact]
+    public async Task On_a_chain_that_mines_every_second_the_receipt_is_polled_until_it_is_mined()
+    {
+        await using var chain = await EscrowChain.StartAsync(blockTime: 1);
+        var now = (long)(await chain.Anvil.Eth.GetBlockAsync(BlockTag.Latest))!.Timestamp;
+        var booking = await chain.CreateBookingAsync(now - 15 * 60);
+        var store = new InMemoryAttestationTxStore();
+
+        var result = await Submitter(chain, store).SubmitAsync(new AttestationRequest(booking.Id, Outcome.Completed, Metrics), default);
+
+        var mined = Assert.IsType<SubmissionResult.Mined>(result);
+        Assert.Equal(mined.TxHash, Assert.Single((await store.GetAsync(booking.Id, default))!.Sent).Hash);
+        Assert.Equal(BookingStatus.Attested, (await BookingAsync(chain, booking.Id)).Status);
+    }
+}
