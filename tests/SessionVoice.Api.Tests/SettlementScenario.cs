@@ -47,10 +47,13 @@ public sealed class SettlementScenario : IAsyncDisposable
 
     public TestBooking Booking { get; private set; } = null!;
 
-    public static async Task<SettlementScenario> StartAsync(uint durationMins = 10, uint graceMins = 2, uint minOverlapMins = 3, long startsInSeconds = 120)
+    private IDictionary<string, string?> _extra = new Dictionary<string, string?>();
+
+    public static async Task<SettlementScenario> StartAsync(
+        uint durationMins = 10, uint graceMins = 2, uint minOverlapMins = 3, long startsInSeconds = 120, IDictionary<string, string?>? extraSettings = null)
     {
         var chain = await EscrowChain.StartAsync();
-        var scenario = new SettlementScenario(chain, new ShiftedTime(), ApiHost.TempDataDir());
+        var scenario = new SettlementScenario(chain, new ShiftedTime(), ApiHost.TempDataDir()) { _extra = extraSettings ?? new Dictionary<string, string?>() };
         scenario.StartApi();
         scenario.HostToken = await scenario.Client.SignInAsync(Host);
         scenario.GuestToken = await scenario.Client.SignInAsync(Guest);
@@ -67,6 +70,10 @@ public sealed class SettlementScenario : IAsyncDisposable
         settings["SERVICE_TOKEN"] = "test-service-token";
         settings["Logging:Console:TimestampFormat"] = "HH:mm:ss.fff ";
         settings["Logging:LogLevel:SessionVoice"] = "Debug";
+        foreach (var (key, value) in _extra)
+        {
+            settings[key] = value;
+        }
         Api = new ApiHost(settings, Time);
         Client = Api.Client();
     }
@@ -127,6 +134,18 @@ public sealed class SettlementScenario : IAsyncDisposable
         var response = await Client.PostRawAsync($"/session/{Booking.Id}/leave", "", token);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
+
+    public Task<HttpResponseMessage> AttestAsync(string? query = null, string? token = "test-service-token", string? bookingId = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/session/{bookingId ?? Booking.Id.ToString()}/attest{query}");
+        if (token is not null)
+        {
+            request.Headers.Add("X-Service-Token", token);
+        }
+        return Client.SendAsync(request);
+    }
+
+    public Task<ulong> OracleNonceAsync() => Chain.Anvil.Eth.GetTransactionCountAsync(EscrowChain.Oracle, Core.Ethereum.BlockTag.Latest);
 
     public async Task<JsonElement> StatsAsync() => await (await Client.GetAsync($"/session/{Booking.Id}/stats", HostToken)).JsonAsync();
 
