@@ -16,8 +16,11 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 fi
 
 echo "== dotnet restore + build"
-dotnet restore SessionVoice.slnx --verbosity quiet
-dotnet build SessionVoice.slnx --no-restore --verbosity quiet --nologo
+if ! { dotnet restore SessionVoice.slnx --verbosity quiet && dotnet build SessionVoice.slnx --no-restore --verbosity quiet --nologo; }; then
+  echo "build failed"
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
 
 rm -rf "$results"
 test_status=0

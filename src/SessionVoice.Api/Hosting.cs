@@ -62,6 +62,8 @@ public static class Hosting
         services.AddSingleton<AuthServices>();
         services.AddSingleton(sp => new RtcTokenIssuer(settings.Agora, sp.GetRequiredService<TimeProvider>(), new RtcTokenOptions(settings.PublishVideo, settings.PublishData)));
         services.AddSingleton<SqliteSettlementStore>();
+        services.AddSingleton<SqliteObservedStore>();
+        services.AddSingleton<SettlementWaker>();
         services.AddSingleton<SettlementCounters>();
         services.AddSingleton(new SettlementOptions(
             new PolicyParameters(TimeSpan.FromSeconds(settings.SettleSeconds), TimeSpan.FromSeconds(settings.MarginSeconds), TimeSpan.FromSeconds(settings.EarlySeconds)),
@@ -137,6 +139,7 @@ public static class Hosting
         app.MapAuthApi();
         app.MapSessionApi();
         app.MapAttestApi();
+        app.MapWebhookApi();
         return app;
     }
 

@@ -37,10 +37,16 @@ public sealed record StatsResponse(
     [property: JsonPropertyName("presenceSource")] string PresenceSource,
     [property: JsonPropertyName("hostIntervals")] IReadOnlyList<IntervalView> HostIntervals,
     [property: JsonPropertyName("guestIntervals")] IReadOnlyList<IntervalView> GuestIntervals,
+    [property: JsonPropertyName("claims")] ClaimsView Claims,
     [property: JsonPropertyName("decision")] DecisionView Decision,
     [property: JsonPropertyName("decidingPresence")] PresenceView DecidingPresence,
     [property: JsonPropertyName("attestation")] AttestationStatusView? Attestation,
     [property: JsonPropertyName("metrics")] MetricsView? Metrics);
+
+/// <summary>The clients' own join/leave calls, always recorded; they decide only without webhooks.</summary>
+public sealed record ClaimsView(
+    [property: JsonPropertyName("hostIntervals")] IReadOnlyList<IntervalView> HostIntervals,
+    [property: JsonPropertyName("guestIntervals")] IReadOnlyList<IntervalView> GuestIntervals);
 
 /// <summary>The policy's answer now: wait (until), attest, done, or window_missed.</summary>
 public sealed record DecisionView(
@@ -154,6 +160,9 @@ public static class SessionApi
             report.DecisionSource,
             [.. log.IntervalsOf(Party.Host).Select(i => new IntervalView(i.FromMs, i.ToMs))],
             [.. log.IntervalsOf(Party.Guest).Select(i => new IntervalView(i.FromMs, i.ToMs))],
+            new ClaimsView(
+                [.. report.Claims.IntervalsOf(Party.Host).Select(i => new IntervalView(i.FromMs, i.ToMs))],
+                [.. report.Claims.IntervalsOf(Party.Guest).Select(i => new IntervalView(i.FromMs, i.ToMs))]),
             ToView(report.Decision),
             new PresenceView(
                 report.DecisionSource,

@@ -29,6 +29,9 @@ public sealed class ServiceSettings
 
     public string? WebhookSecret { get; init; }
 
+    /// <summary>AGORA_WEBHOOK_ACCEPT_SHA1=1 also accepts the older Agora-Signature (HMAC-SHA1) header.</summary>
+    public bool WebhookAcceptSha1 { get; init; }
+
     public bool AllowForceOutcome { get; init; }
 
     public IReadOnlyList<string> CorsOrigins { get; init; } = [];
@@ -103,6 +106,7 @@ public sealed class ServiceSettings
             ServiceToken = Get("SERVICE_TOKEN"),
             WebhookSecret = Get("AGORA_WEBHOOK_SECRET"),
             AllowForceOutcome = Flag(Get("ALLOW_FORCE_OUTCOME")),
+            WebhookAcceptSha1 = Flag(Get("AGORA_WEBHOOK_ACCEPT_SHA1")),
             CorsOrigins = Get("CORS_ORIGINS")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
             DataDir = Get("DATA_DIR") ?? "./data",
             EscrowStartBlock = Get("ESCROW_START_BLOCK") is { } start ? ParseULong("ESCROW_START_BLOCK", start) : 0,

@@ -28,6 +28,7 @@ public sealed record SessionReport(
     BookingSnapshot Booking,
     PresenceLog Presence,
     IReadOnlyList<PresenceEvent> Events,
+    PresenceLog Claims,
     long NowMs,
     Decision Decision,
     PresenceSummary Summary,
@@ -81,6 +82,7 @@ public sealed class StandaloneBookingSessions(
     RtcTokenIssuer tokens,
     ChainInfo chain,
     BookingSettlement settlement,
+    SettlementWaker waker,
     TimeProvider time,
     ILogger<StandaloneBookingSessions> logger) : IBookingSessions
 {
@@ -179,8 +181,7 @@ public sealed class StandaloneBookingSessions(
             using (await _locks.AcquireAsync(id, ct))
             {
                 await presence.AppendAsync(id, wallet, new PresenceEvent(party!.Value, PresenceKind.Join, now.ToUnixTimeMilliseconds(), PresenceSource.Claimed), now.ToUnixTimeMilliseconds(), ct);
-                settlement.Store.Track(id, now.ToUnixTimeSeconds());
-                settlement.Store.Wake(id, now.ToUnixTimeSeconds());
+                waker.Wake(id);
             }
             logger.LogInformation("Join {BookingId} {Party} uid {Uid}", id, party, uid);
         }
@@ -204,7 +205,7 @@ public sealed class StandaloneBookingSessions(
             var log = new PresenceLog(await presence.ListAsync(id, ct));
             var duration = log.IsIn(party) ? nowMs - log.IntervalsOf(party)[^1].FromMs : 0;
             await presence.AppendAsync(id, wallet, new PresenceEvent(party, PresenceKind.Leave, nowMs, PresenceSource.Claimed), nowMs, ct);
-            settlement.Store.Wake(id, nowMs / 1000);
+            waker.Wake(id);
             logger.LogInformation("Leave {BookingId} {Party} after {DurationMs} ms", id, party, duration);
             return SessionResult.Ok<long?>(Math.Max(0, duration));
         }
@@ -221,11 +222,11 @@ public sealed class StandaloneBookingSessions(
         {
             return SessionResult.Refused<SessionReport>(SessionRefusal.NotParticipant);
         }
-        var events = await presence.ListAsync(id, ct);
+        var claims = await presence.ListAsync(id, ct);
         var now = time.GetUtcNow();
-        var deciding = await settlement.EventsAsync(id, ct);
+        var deciding = await settlement.EventsAsync(booking, ct);
         var decision = OutcomePolicy.Decide(booking, deciding, now.ToUnixTimeSeconds(), settlement.Policy);
         var summary = OutcomePolicy.Summarize(booking, deciding, now.ToUnixTimeSeconds(), settlement.Policy);
-        return SessionResult.Ok(new SessionReport(booking, new PresenceLog(events), events, now.ToUnixTimeMilliseconds(), decision, summary, settlement.SourceOfDecisions == MetricsSource.Observed ? "observed" : "claimed", settlement.Store.GetAttestation(id)));
+        return SessionResult.Ok(new SessionReport(booking, new PresenceLog(deciding), deciding, new PresenceLog(claims), now.ToUnixTimeMilliseconds(), decision, summary, settlement.SourceOfDecisions == MetricsSource.Observed ? "observed" : "claimed", settlement.Store.GetAttestation(id)));
     }
 }

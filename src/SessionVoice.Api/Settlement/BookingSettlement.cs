@@ -1,6 +1,7 @@
 using SessionVoice.Api.Escrow;
 using SessionVoice.Api.Sessions;
 using SessionVoice.Api.Standalone;
+using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Core.Sessions;
@@ -26,6 +27,7 @@ public sealed record SettlementStep(Decision Decision, StoredAttestation? Attest
 public sealed class BookingSettlement(
     IBookingDirectory bookings,
     IPresenceStore presence,
+    SqliteObservedStore observed,
     SqliteSettlementStore store,
     ChainInfo chain,
     SettlementOptions options,
@@ -36,11 +38,18 @@ public sealed class BookingSettlement(
 {
     public SqliteSettlementStore Store => store;
 
-    public async Task<IReadOnlyList<PresenceEvent>> EventsAsync(BookingId id, CancellationToken ct)
+    /// <summary>
+    /// The events that decide: with webhooks configured only what Agora observed (claims are still
+    /// recorded and shown), otherwise the clients' join/leave claims.
+    /// </summary>
+    public async Task<IReadOnlyList<PresenceEvent>> EventsAsync(BookingSnapshot snapshot, CancellationToken ct) =>
+        options.ObservedOnly ? ObservedEvents(snapshot) : await presence.ListAsync(snapshot.Id, ct);
+
+    /// <summary>Observed events mapped to host and guest by the booking's uids, in clientSeq order.</summary>
+    public IReadOnlyList<PresenceEvent> ObservedEvents(BookingSnapshot snapshot)
     {
-        var events = await presence.ListAsync(id, ct);
-        // With webhooks configured, only what Agora observed decides; claims are still shown.
-        return options.ObservedOnly ? [.. events.Where(e => e.Source == PresenceSource.Observed)] : events;
+        var (hostUid, guestUid) = AgoraUid.ForParticipants(snapshot.Host, snapshot.Guest);
+        return ObservedPresence.ToPresence(observed.List(snapshot.Id), hostUid, guestUid);
     }
 
     public MetricsSource SourceOfDecisions => options.ObservedOnly ? MetricsSource.Observed : MetricsSource.Claimed;
@@ -66,7 +75,7 @@ public sealed class BookingSettlement(
             store.Schedule(id, null, "not found", now);
             return new SettlementStep(new Decision.Done(BookingStatus.None), null);
         }
-        var events = await EventsAsync(id, ct);
+        var events = await EventsAsync(snapshot, ct);
         var at = DecisionTime(store.GetTracked(id)?.DueAtUnix, now);
         var decision = OutcomePolicy.Decide(snapshot, events, at, options.Policy);
         counters.Decision();
@@ -117,7 +126,7 @@ public sealed class BookingSettlement(
         {
             return final;
         }
-        var events = await EventsAsync(snapshot.Id, ct);
+        var events = await EventsAsync(snapshot, ct);
         store.TryRecordDecision(Record(snapshot, outcome, MetricsSource.Forced, events, now, AttestationStatus.Pending, null));
         return await SubmitAsync(store.GetAttestation(snapshot.Id)!, ct);
     }

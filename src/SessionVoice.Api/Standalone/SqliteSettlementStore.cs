@@ -46,6 +46,16 @@ public sealed class SqliteSettlementStore
             """, ("$b", id.ToString()), ("$due", dueAtUnix), ("$d", decision), ("$now", nowUnix));
     }
 
+    /// <summary>Tracks the booking if new and makes it due now unless finished (inside the caller's transaction).</summary>
+    internal static void TrackAndWake(Microsoft.Data.Sqlite.SqliteConnection connection, BookingId id, long nowUnix)
+    {
+        SqliteDatabase.Execute(connection,
+            "INSERT OR IGNORE INTO tracked (booking_id, due_at, last_decision, updated_at) VALUES ($b, $now, 'tracked', $now)",
+            ("$b", id.ToString()), ("$now", nowUnix));
+        SqliteDatabase.Execute(connection, "UPDATE tracked SET due_at = MIN(due_at, $now) WHERE booking_id = $b AND due_at IS NOT NULL",
+            ("$b", id.ToString()), ("$now", nowUnix));
+    }
+
     /// <summary>Wakes a tracked booking now (presence changed), unless it is finished.</summary>
     public void Wake(BookingId id, long nowUnix)
     {

@@ -1,0 +1,97 @@
+using System.Text;
+using SessionVoice.Api.Configuration;
+using SessionVoice.Api.Escrow;
+using SessionVoice.Api.Infrastructure;
+using SessionVoice.Api.Standalone;
+using SessionVoice.Core.Agora;
+
+namespace SessionVoice.Api.Apis;
+
+public sealed record WebhookAck([property: System.Text.Json.Serialization.JsonPropertyName("ok")] bool Ok, [property: System.Text.Json.Serialization.JsonPropertyName("stored")] bool Stored);
+
+/// <summary>
+/// Agora NCS channel events: observed presence. Verified over the raw body, stored, answered 200 —
+/// the answer never waits on the chain (Agora resends anything slower than 10 s or not 200).
+/// </summary>
+public static class WebhookApi
+{
+    private const int MaxBodyBytes = 64 * 1024;
+
+    public static IEndpointRouteBuilder MapWebhookApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/webhooks/agora", ReceiveAsync).WithTags("Webhooks").WithSummary("Agora NCS channel events (signed)");
+        return app;
+    }
+
+    public static async Task<IResult> ReceiveAsync(
+        HttpRequest request, ServiceSettings settings, ChainInfo chain, SqliteObservedStore observed, TimeProvider time, ILogger<ObservedEvent> logger, CancellationToken ct)
+    {
+        if (settings.WebhookSecret is not { } secret)
+        {
+            return ApiError.Result(StatusCodes.Status503ServiceUnavailable, "webhooks not configured");
+        }
+        if (request.ContentLength is > MaxBodyBytes)
+        {
+            return ApiError.Result(StatusCodes.Status413PayloadTooLarge, "request body too large");
+        }
+        var body = await ReadBodyAsync(request, ct);
+        if (body is null)
+        {
+            return ApiError.Result(StatusCodes.Status413PayloadTooLarge, "request body too large");
+        }
+        var secretBytes = Encoding.UTF8.GetBytes(secret);
+        var verified = NcsSignature.Verify(secretBytes, body, request.Headers[NcsSignature.V2Header].ToString(), NcsSignatureAlgorithm.HmacSha256)
+            || (settings.WebhookAcceptSha1 && NcsSignature.Verify(secretBytes, body, request.Headers[NcsSignature.V1Header].ToString(), NcsSignatureAlgorithm.HmacSha1));
+        if (!verified)
+        {
+            return ApiError.Unauthorized("invalid signature");
+        }
+        var parsed = NcsNotice.Parse(body);
+        if (parsed is not NcsParseResult.Parsed { Notice: var notice })
+        {
+            return ApiError.BadRequest(parsed is NcsParseResult.Invalid invalid ? invalid.Error : "malformed notice");
+        }
+        var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        // Not ours (another product, the Console's check, another app's or chain's channel): acknowledge only.
+        if (notice.ProductId != 1 || notice.IsHealthCheck || notice.Payload is not { ChannelName: { } channel } payload)
+        {
+            return Ok(false);
+        }
+        if (!AgoraChannel.TryParseBooking(channel, out var chainId, out var bookingId) || chainId != chain.ChainId)
+        {
+            return Ok(false);
+        }
+        if (!NcsEventTypes.IsJoin(notice.EventType) && !NcsEventTypes.IsLeave(notice.EventType))
+        {
+            return Ok(false);
+        }
+        if (!notice.TryGetObservedEvent(out var e))
+        {
+            return ApiError.BadRequest("join and leave events need uid, clientSeq and ts");
+        }
+        var stored = observed.Ingest(bookingId, e, nowMs);
+        if (stored)
+        {
+            logger.LogInformation("Observed {Kind} of uid {Uid} in {BookingId} (seq {ClientSeq})", e.IsJoin ? "join" : "leave", e.Uid, bookingId, e.ClientSeq);
+        }
+        return Ok(stored);
+    }
+
+    private static Microsoft.AspNetCore.Http.HttpResults.Ok<WebhookAck> Ok(bool stored) => TypedResults.Ok(new WebhookAck(true, stored));
+
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > MaxBodyBytes)
+            {
+                return null;
+            }
+        }
+        return buffer.ToArray();
+    }
+}
