@@ -88,6 +88,7 @@ public static class Hosting
                     sp.GetRequiredService<ILogger<OracleSubmitter>>()));
             }
         }
+        services.AddSingleton<IBookingStore, SqliteBookingStore>();
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<BookingSettlement>(sp, [.. OptionalArgs(sp.GetService<OracleSubmitter>())]));
         services.AddSingleton<StandaloneBookingSessions>();
         services.AddSingleton<IBookingSessions>(sp => sp.GetRequiredService<StandaloneBookingSessions>());

@@ -1,6 +1,6 @@
 using System.Text;
+using SessionVoice.Core.Sessions;
 using SessionVoice.Api.Configuration;
-using SessionVoice.Api.Escrow;
 using SessionVoice.Api.Infrastructure;
 using SessionVoice.Api.Standalone;
 using SessionVoice.Core.Agora;

@@ -1,5 +1,5 @@
-using SessionVoice.Api.Escrow;
 using SessionVoice.Api.Settlement;
+using SessionVoice.Api.Standalone;
 using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
@@ -82,6 +82,7 @@ public sealed class StandaloneBookingSessions(
     RtcTokenIssuer tokens,
     ChainInfo chain,
     BookingSettlement settlement,
+    SqliteSettlementStore schedule,
     SettlementWaker waker,
     TimeProvider time,
     ILogger<StandaloneBookingSessions> logger) : IBookingSessions
@@ -92,7 +93,7 @@ public sealed class StandaloneBookingSessions(
     {
         using (await _locks.AcquireAsync(id, ct))
         {
-            settlement.Store.Track(id, time.GetUtcNow().ToUnixTimeSeconds());
+            schedule.Track(id, time.GetUtcNow().ToUnixTimeSeconds());
         }
     }
 
@@ -114,10 +115,10 @@ public sealed class StandaloneBookingSessions(
         }
         using (await _locks.AcquireAsync(id, ct))
         {
-            settlement.Store.Track(id, time.GetUtcNow().ToUnixTimeSeconds());
+            schedule.Track(id, time.GetUtcNow().ToUnixTimeSeconds());
             if (command.ForceOutcome is { } forced)
             {
-                settlement.Store.Audit(command.Actor, "force_outcome", id, OutcomeNames.ToApi(forced), time.GetUtcNow().ToUnixTimeSeconds());
+                schedule.Audit(command.Actor, "force_outcome", id, OutcomeNames.ToApi(forced), time.GetUtcNow().ToUnixTimeSeconds());
                 logger.LogWarning("Forced outcome {Outcome} for {BookingId} by {Actor}", forced, id, command.Actor);
                 return View(await settlement.ForceAsync(booking, forced, ct));
             }
@@ -227,6 +228,6 @@ public sealed class StandaloneBookingSessions(
         var deciding = await settlement.EventsAsync(booking, ct);
         var decision = OutcomePolicy.Decide(booking, deciding, now.ToUnixTimeSeconds(), settlement.Policy);
         var summary = OutcomePolicy.Summarize(booking, deciding, now.ToUnixTimeSeconds(), settlement.Policy);
-        return SessionResult.Ok(new SessionReport(booking, new PresenceLog(deciding), deciding, new PresenceLog(claims), now.ToUnixTimeMilliseconds(), decision, summary, settlement.SourceOfDecisions == MetricsSource.Observed ? "observed" : "claimed", settlement.Store.GetAttestation(id)));
+        return SessionResult.Ok(new SessionReport(booking, new PresenceLog(deciding), deciding, new PresenceLog(claims), now.ToUnixTimeMilliseconds(), decision, summary, settlement.SourceOfDecisions == MetricsSource.Observed ? "observed" : "claimed", schedule.GetAttestation(id)));
     }
 }

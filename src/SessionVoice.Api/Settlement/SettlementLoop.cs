@@ -1,3 +1,4 @@
+using SessionVoice.Core.Sessions;
 using SessionVoice.Api.Configuration;
 using SessionVoice.Api.Sessions;
 using SessionVoice.Api.Standalone;

@@ -1,3 +1,4 @@
+using SessionVoice.Core.Sessions;
 using SessionVoice.Api.Settlement;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;

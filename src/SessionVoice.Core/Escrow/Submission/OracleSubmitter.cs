@@ -20,7 +20,7 @@ namespace SessionVoice.Core.Escrow;
 /// after the timeout is replaced (same nonce, fees × 1.125, at most <see cref="SubmitterOptions.MaxReplacements"/>);
 /// if the nonce is used by none of our hashes, another transaction took it and the booking is attested afresh.</para>
 /// </remarks>
-public sealed partial class OracleSubmitter
+public sealed partial class OracleSubmitter : IAttestationSender
 {
     private readonly EscrowClient _escrow;
     private readonly ISigner _oracle;

@@ -1,12 +1,9 @@
-using SessionVoice.Api.Escrow;
-using SessionVoice.Api.Sessions;
-using SessionVoice.Api.Standalone;
+using Microsoft.Extensions.Logging;
 using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
-using SessionVoice.Core.Sessions;
 
-namespace SessionVoice.Api.Settlement;
+namespace SessionVoice.Core.Sessions;
 
 public sealed record SettlementOptions(PolicyParameters Policy, bool ObservedOnly)
 {
@@ -20,86 +17,82 @@ public sealed record SettlementOptions(PolicyParameters Policy, bool ObservedOnl
 public sealed record SettlementStep(Decision Decision, StoredAttestation? Attestation);
 
 /// <summary>
-/// Decides a booking with <see cref="OutcomePolicy"/> and carries the decision to the chain. Callers
-/// hold the booking's lock. A decision is written down (outcome, preimage, hash) before any
-/// transaction and never changes after that; submission itself is idempotent per booking.
+/// Decides a booking with <see cref="OutcomePolicy"/> and carries the decision to the chain — the one
+/// code path both runtimes run (standalone: a lock per booking; Dapr: the booking actor's turn).
+/// A decision is written down (outcome, preimage, hash) before any transaction and never changes
+/// after that; submission itself is idempotent per booking.
 /// </summary>
 public sealed class BookingSettlement(
     IBookingDirectory bookings,
-    IPresenceStore presence,
-    SqliteObservedStore observed,
-    SqliteSettlementStore store,
+    IBookingStore store,
     ChainInfo chain,
     SettlementOptions options,
     SettlementCounters counters,
     TimeProvider time,
     ILogger<BookingSettlement> logger,
-    OracleSubmitter? submitter = null)
+    IAttestationSender? sender = null)
 {
-    public SqliteSettlementStore Store => store;
+    public PolicyParameters Policy => options.Policy;
+
+    public MetricsSource SourceOfDecisions => options.ObservedOnly ? MetricsSource.Observed : MetricsSource.Claimed;
 
     /// <summary>
     /// The events that decide: with webhooks configured only what Agora observed (claims are still
     /// recorded and shown), otherwise the clients' join/leave claims.
     /// </summary>
-    public async Task<IReadOnlyList<PresenceEvent>> EventsAsync(BookingSnapshot snapshot, CancellationToken ct) =>
-        options.ObservedOnly ? ObservedEvents(snapshot) : await presence.ListAsync(snapshot.Id, ct);
-
-    /// <summary>Observed events mapped to host and guest by the booking's uids, in clientSeq order.</summary>
-    public IReadOnlyList<PresenceEvent> ObservedEvents(BookingSnapshot snapshot)
+    public async Task<IReadOnlyList<PresenceEvent>> EventsAsync(BookingSnapshot snapshot, CancellationToken ct)
     {
+        if (!options.ObservedOnly)
+        {
+            return await store.ClaimsAsync(snapshot.Id, ct);
+        }
         var (hostUid, guestUid) = AgoraUid.ForParticipants(snapshot.Host, snapshot.Guest);
-        return ObservedPresence.ToPresence(observed.List(snapshot.Id), hostUid, guestUid);
+        return ObservedPresence.ToPresence(await store.ObservedAsync(snapshot.Id, ct), hostUid, guestUid);
     }
-
-    public MetricsSource SourceOfDecisions => options.ObservedOnly ? MetricsSource.Observed : MetricsSource.Claimed;
-
-    public PolicyParameters Policy => options.Policy;
 
     /// <summary>Decides now and acts on the answer; reschedules the booking accordingly.</summary>
     public async Task<SettlementStep> EvaluateAsync(BookingId id, CancellationToken ct)
     {
         var now = time.GetUtcNow().ToUnixTimeSeconds();
-        if (store.GetAttestation(id) is { } existing)
+        if (await store.GetAttestationAsync(id, ct) is { } existing)
         {
             if (existing.Status is AttestationStatus.Pending)
             {
                 return new SettlementStep(new Decision.Attest(existing.Outcome), await SubmitAsync(existing, ct));
             }
-            store.Schedule(id, null, existing.Status.ToString(), now);
+            await store.ScheduleAsync(id, null, existing.Status.ToString(), now, ct);
             return new SettlementStep(new Decision.Attest(existing.Outcome), existing);
         }
         var snapshot = await bookings.GetAsync(id, ct);
         if (snapshot is null)
         {
-            store.Schedule(id, null, "not found", now);
+            await store.ScheduleAsync(id, null, "not found", now, ct);
             return new SettlementStep(new Decision.Done(BookingStatus.None), null);
         }
         var events = await EventsAsync(snapshot, ct);
-        var at = DecisionTime(store.GetTracked(id)?.DueAtUnix, now);
+        var at = DecisionTime(await store.DueAtAsync(id, ct), now);
         var decision = OutcomePolicy.Decide(snapshot, events, at, options.Policy);
         counters.Decision();
         logger.LogDebug("Decided {BookingId} as of {At} (now {Now}): {Decision}", id, at, now, decision);
         switch (decision)
         {
             case Decision.Wait wait:
-                store.Schedule(id, wait.UntilUnixSeconds, $"wait until {wait.UntilUnixSeconds}", now);
+                await store.ScheduleAsync(id, wait.UntilUnixSeconds, $"wait until {wait.UntilUnixSeconds}", now, ct);
                 return new SettlementStep(decision, null);
             case Decision.Done done:
-                store.Schedule(id, null, $"done: {done.OnChainStatus}", now);
+                await store.ScheduleAsync(id, null, $"done: {done.OnChainStatus}", now, ct);
                 return new SettlementStep(decision, null);
             case Decision.WindowMissed missed:
-                var missedRecord = Record(snapshot, missed.Outcome, SourceOfDecisions, events, now, AttestationStatus.WindowMissed, "decided after the contract's window");
-                store.TryRecordDecision(missedRecord);
-                store.Schedule(id, null, "window missed", now);
+                await store.TryRecordDecisionAsync(Record(snapshot, missed.Outcome, SourceOfDecisions, events, now, AttestationStatus.WindowMissed, "decided after the contract's window"), ct);
+                await store.ScheduleAsync(id, null, "window missed", now, ct);
                 counters.MissWindow();
                 logger.LogWarning("Window missed for {BookingId}: {Outcome} was decided too late to attest; the contract's fallback refunds the guest", id, missed.Outcome);
-                return new SettlementStep(decision, store.GetAttestation(id));
+                return new SettlementStep(decision, await store.GetAttestationAsync(id, ct));
             case Decision.Attest attest:
                 var record = Record(snapshot, attest.Outcome, SourceOfDecisions, events, now, AttestationStatus.Pending, null);
-                store.TryRecordDecision(record);
+                await store.TryRecordDecisionAsync(record, ct);
                 logger.LogInformation("Decided {BookingId}: {Outcome} (metrics {MetricsHash})", id, attest.Outcome, record.MetricsHash);
-                return new SettlementStep(decision, await SubmitAsync(store.GetAttestation(id)!, ct));
+                return new SettlementStep(decision, await SubmitAsync((await store.GetAttestationAsync(id, ct))!, ct));
             default:
                 throw new InvalidOperationException("unknown decision");
         }
@@ -122,13 +115,13 @@ public sealed class BookingSettlement(
     public async Task<StoredAttestation> ForceAsync(BookingSnapshot snapshot, Outcome outcome, CancellationToken ct)
     {
         var now = time.GetUtcNow().ToUnixTimeSeconds();
-        if (store.GetAttestation(snapshot.Id) is { Status: not AttestationStatus.Pending } final)
+        if (await store.GetAttestationAsync(snapshot.Id, ct) is { Status: not AttestationStatus.Pending } final)
         {
             return final;
         }
         var events = await EventsAsync(snapshot, ct);
-        store.TryRecordDecision(Record(snapshot, outcome, MetricsSource.Forced, events, now, AttestationStatus.Pending, null));
-        return await SubmitAsync(store.GetAttestation(snapshot.Id)!, ct);
+        await store.TryRecordDecisionAsync(Record(snapshot, outcome, MetricsSource.Forced, events, now, AttestationStatus.Pending, null), ct);
+        return await SubmitAsync((await store.GetAttestationAsync(snapshot.Id, ct))!, ct);
     }
 
     private StoredAttestation Record(BookingSnapshot snapshot, Outcome outcome, MetricsSource source, IReadOnlyList<PresenceEvent> events, long now, AttestationStatus status, string? detail)
@@ -141,46 +134,46 @@ public sealed class BookingSettlement(
     {
         var id = decided.BookingId;
         var now = time.GetUtcNow().ToUnixTimeSeconds();
-        if (submitter is null)
+        if (sender is null)
         {
-            store.UpdateAttestation(id, AttestationStatus.Pending, null, "ORACLE_PRIVATE_KEY is not configured", now);
-            store.Schedule(id, now + (long)options.FailedRetry.TotalSeconds, "waiting for an oracle key", now);
-            return store.GetAttestation(id)!;
+            await store.UpdateAttestationAsync(id, AttestationStatus.Pending, null, "ORACLE_PRIVATE_KEY is not configured", now, ct);
+            await store.ScheduleAsync(id, now + (long)options.FailedRetry.TotalSeconds, "waiting for an oracle key", now, ct);
+            return (await store.GetAttestationAsync(id, ct))!;
         }
         counters.Submit();
-        var result = await submitter.SubmitAsync(new AttestationRequest(id, decided.Outcome, decided.MetricsHash), ct);
+        var result = await sender.SubmitAsync(new AttestationRequest(id, decided.Outcome, decided.MetricsHash), ct);
         now = time.GetUtcNow().ToUnixTimeSeconds();
         switch (result)
         {
             case SubmissionResult.Mined mined:
-                store.UpdateAttestation(id, AttestationStatus.Mined, mined.TxHash, null, now);
-                store.Schedule(id, null, "attested", now);
+                await store.UpdateAttestationAsync(id, AttestationStatus.Mined, mined.TxHash, null, now, ct);
+                await store.ScheduleAsync(id, null, "attested", now, ct);
                 counters.Mine();
                 logger.LogInformation("Attested {BookingId}: {Outcome} in {TxHash}", id, decided.Outcome, mined.TxHash);
                 break;
             case SubmissionResult.AlreadySettled settled:
-                store.UpdateAttestation(id, AttestationStatus.Settled, settled.TxHash, $"on chain: {settled.OnChainStatus} {settled.OnChainOutcome}", now);
-                store.Schedule(id, null, "settled on chain", now);
+                await store.UpdateAttestationAsync(id, AttestationStatus.Settled, settled.TxHash, $"on chain: {settled.OnChainStatus} {settled.OnChainOutcome}", now, ct);
+                await store.ScheduleAsync(id, null, "settled on chain", now, ct);
                 counters.Settle();
                 logger.LogInformation("Booking {BookingId} already settled on chain ({Status})", id, settled.OnChainStatus);
                 break;
             case SubmissionResult.NotDueYet notDue:
-                store.UpdateAttestation(id, AttestationStatus.Pending, null, $"not due yet on chain: {notDue.Error.Kind}", now);
-                store.Schedule(id, now + (long)options.NotDueRetry.TotalSeconds, "not due yet on chain", now);
+                await store.UpdateAttestationAsync(id, AttestationStatus.Pending, null, $"not due yet on chain: {notDue.Error.Kind}", now, ct);
+                await store.ScheduleAsync(id, now + (long)options.NotDueRetry.TotalSeconds, "not due yet on chain", now, ct);
                 break;
             case SubmissionResult.WindowMissed missed:
-                store.UpdateAttestation(id, AttestationStatus.WindowMissed, null, $"contract refused: {missed.Error.Kind}", now);
-                store.Schedule(id, null, "window missed", now);
+                await store.UpdateAttestationAsync(id, AttestationStatus.WindowMissed, null, $"contract refused: {missed.Error.Kind}", now, ct);
+                await store.ScheduleAsync(id, null, "window missed", now, ct);
                 counters.MissWindow();
                 logger.LogWarning("Window missed for {BookingId}: the contract refused {Outcome} ({Reason})", id, decided.Outcome, missed.Error.Kind);
                 break;
             case SubmissionResult.Failed failed:
-                store.UpdateAttestation(id, AttestationStatus.Pending, null, failed.Reason, now);
-                store.Schedule(id, now + (long)options.FailedRetry.TotalSeconds, "submission failed; retrying", now);
+                await store.UpdateAttestationAsync(id, AttestationStatus.Pending, null, failed.Reason, now, ct);
+                await store.ScheduleAsync(id, now + (long)options.FailedRetry.TotalSeconds, "submission failed; retrying", now, ct);
                 counters.Fail();
                 logger.LogError("Attestation of {BookingId} failed: {Reason}", id, failed.Reason);
                 break;
         }
-        return store.GetAttestation(id)!;
+        return (await store.GetAttestationAsync(id, ct))!;
     }
 }

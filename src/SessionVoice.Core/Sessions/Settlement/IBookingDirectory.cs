@@ -1,7 +1,6 @@
 using SessionVoice.Core.Escrow;
-using SessionVoice.Core.Sessions;
 
-namespace SessionVoice.Api.Escrow;
+namespace SessionVoice.Core.Sessions;
 
 /// <summary>Where bookings are looked up: the chain (cached) or, for front-end work, a mock.</summary>
 public interface IBookingDirectory

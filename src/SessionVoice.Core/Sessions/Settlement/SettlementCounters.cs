@@ -1,4 +1,4 @@
-namespace SessionVoice.Api.Settlement;
+namespace SessionVoice.Core.Sessions;
 
 /// <summary>Process-wide settlement counts (exported as metrics later; shown by the sweep).</summary>
 public sealed class SettlementCounters
