@@ -5,16 +5,6 @@ using SessionVoice.Testing;
 
 namespace SessionVoice.Api.Tests;
 
-/// <summary>Wall-clock time plus an offset the test moves, in step with anvil's clock.</summary>
-public sealed class ShiftedTime : TimeProvider
-{
-    private long _offsetMs;
-
-    public override DateTimeOffset GetUtcNow() => base.GetUtcNow().AddMilliseconds(Interlocked.Read(ref _offsetMs));
-
-    public void AdvanceMs(long milliseconds) => Interlocked.Add(ref _offsetMs, milliseconds);
-}
-
 /// <summary>
 /// anvil + escrow + the service, with the service's clock and the chain's clock moved together, so
 /// a 10-minute session plays out in seconds. Nobody calls /attest: settlement must happen by itself.
@@ -87,21 +77,8 @@ public sealed class SettlementScenario : IAsyncDisposable
 
     public long Start => Booking.StartTime;
 
-    /// <summary>
-    /// Moves both clocks to the very start of second <paramref name="unixSeconds"/> (never backwards),
-    /// as a real clock would pass through it: decisions due at exactly that second are taken in it.
-    /// </summary>
-    public async Task AdvanceToAsync(long unixSeconds)
-    {
-        var deltaMs = unixSeconds * 1000 - Time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (deltaMs <= 0)
-        {
-            return;
-        }
-        await Chain.Anvil.IncreaseTimeAsync(deltaMs / 1000);
-        Time.AdvanceMs(deltaMs);
-        await Chain.Anvil.MineAsync();
-    }
+    /// <summary>Moves both clocks to the start of a second, as a real clock passes through it.</summary>
+    public Task AdvanceToAsync(long unixSeconds) => Time.AdvanceToAsync(Chain.Anvil, unixSeconds);
 
     /// <summary>
     /// Walks the clocks to <paramref name="unixSeconds"/> through every wake-up the service asks for on

@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
 using System.Numerics;
 using SessionVoice.Core.Escrow;
-using SessionVoice.Core.Sessions;
 
-namespace SessionVoice.Api.Escrow;
+namespace SessionVoice.Core.Sessions;
 
 /// <summary>
 /// Bookings read from SessionEscrowV1. Slot fields never change once booked, so a slot is cached for

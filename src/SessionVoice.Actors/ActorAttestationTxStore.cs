@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Numerics;
+using Dapr.Actors.Runtime;
+using SessionVoice.Core.Escrow;
+using SessionVoice.Core.Ethereum;
+
+namespace SessionVoice.Actors;
+
+/// <summary>
+/// The oracle actor's <see cref="IAttestationTxStore"/>: each booking's transaction record under its
+/// own key, saved at once (persist-before-send must hold mid-turn, not only at the turn's end).
+/// </summary>
+public sealed class ActorAttestationTxStore(IActorStateManager state) : IAttestationTxStore
+{
+    private const string IndexKey = "Unfinished";
+
+    public sealed record SentDto(string Hash, string Raw, ulong Nonce, string MaxFee, string Tip, long SentAtUnixMs, ulong GasLimit);
+
+    public sealed record RecordDto(
+        string BookingId, byte Outcome, string MetricsHash, string State, List<SentDto> Sent, string? MinedHash, string? Error,
+        string? ClaimToken, long ClaimedAtUnixMs, ulong? MinedBlockNumber);
+
+    private static string Key(BookingId id) => "Tx:" + id;
+
+    public async Task<AttestationTxRecord?> GetAsync(BookingId bookingId, CancellationToken ct) =>
+        (await state.TryGetStateAsync<RecordDto>(Key(bookingId), ct)) is { HasValue: true } r ? Decode(r.Value) : null;
+
+    public async Task<bool> TryCreateAsync(AttestationTxRecord record, CancellationToken ct)
+    {
+        if (await state.ContainsStateAsync(Key(record.BookingId), ct))
+        {
+            return false;
+        }
+        await WriteAsync(record, ct);
+        return true;
+    }
+
+    public async Task UpdateAsync(AttestationTxRecord record, CancellationToken ct)
+    {
+        if (await GetAsync(record.BookingId, ct) is not { } stored || stored.ClaimToken != record.ClaimToken)
+        {
+            throw new AttestationClaimLostException(record.BookingId);
+        }
+        await WriteAsync(record, ct);
+    }
+
+    public async Task<IReadOnlyList<AttestationTxRecord>> ListUnfinishedAsync(CancellationToken ct)
+    {
+        var records = new List<AttestationTxRecord>();
+        foreach (var id in await IndexAsync(ct))
+        {
+            if (await GetAsync(BookingId.Parse(id), ct) is { IsFinished: false } record)
+            {
+                records.Add(record);
+            }
+        }
+        return records;
+    }
+
+    public async Task<bool> TryReleaseAsync(BookingId bookingId, string? claimToken, CancellationToken ct)
+    {
+        if (await GetAsync(bookingId, ct) is not { State: AttestationTxState.Claimed, Sent.Count: 0 } stored || stored.ClaimToken != claimToken)
+        {
+            return false;
+        }
+        await state.RemoveStateAsync(Key(bookingId), ct);
+        await state.SetStateAsync(IndexKey, (await IndexAsync(ct)).Where(i => i != bookingId.ToString()).ToList(), ct);
+        await state.SaveStateAsync(ct);
+        return true;
+    }
+
+    private async Task<List<string>> IndexAsync(CancellationToken ct) =>
+        (await state.TryGetStateAsync<List<string>>(IndexKey, ct)) is { HasValue: true } index ? index.Value : [];
+
+    private async Task WriteAsync(AttestationTxRecord record, CancellationToken ct)
+    {
+        await state.SetStateAsync(Key(record.BookingId), Encode(record), ct);
+        var index = await IndexAsync(ct);
+        var id = record.BookingId.ToString();
+        var listed = index.Contains(id);
+        if (record.IsFinished && listed)
+        {
+            index.Remove(id);
+            await state.SetStateAsync(IndexKey, index, ct);
+        }
+        else if (!record.IsFinished && !listed)
+        {
+            index.Add(id);
+            await state.SetStateAsync(IndexKey, index, ct);
+        }
+        await state.SaveStateAsync(ct);
+    }
+
+    private static RecordDto Encode(AttestationTxRecord r) => new(
+        r.BookingId.ToString(), (byte)r.Outcome, r.MetricsHash.ToString(), r.State.ToString(),
+        [.. r.Sent.Select(s => new SentDto(s.Hash.ToString(), Hex.Encode(s.Raw), s.Nonce, Str(s.MaxFeePerGas), Str(s.MaxPriorityFeePerGas), s.SentAtUnixMs, s.GasLimit))],
+        r.MinedHash?.ToString(), r.Error, r.ClaimToken, r.ClaimedAtUnixMs, r.MinedBlockNumber);
+
+    private static AttestationTxRecord Decode(RecordDto d) => new(
+        BookingId.Parse(d.BookingId),
+        (Outcome)d.Outcome,
+        Hash32.Parse(d.MetricsHash),
+        Enum.Parse<AttestationTxState>(d.State),
+        [.. d.Sent.Select(s => new SentTransaction(Hash32.Parse(s.Hash), Hex.Decode(s.Raw), s.Nonce, Big(s.MaxFee), Big(s.Tip), s.SentAtUnixMs) { GasLimit = s.GasLimit })],
+        d.MinedHash is null ? null : Hash32.Parse(d.MinedHash),
+        d.Error)
+    {
+        ClaimToken = d.ClaimToken,
+        ClaimedAtUnixMs = d.ClaimedAtUnixMs,
+        MinedBlockNumber = d.MinedBlockNumber,
+    };
+
+    private static string Str(BigInteger value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static BigInteger Big(string value) => BigInteger.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,120 @@
+using Dapr.Actors.Runtime;
+using SessionVoice.Actors.Interfaces;
+using SessionVoice.Core.Agora;
+using SessionVoice.Core.Escrow;
+using SessionVoice.Core.Ethereum;
+using SessionVoice.Core.Sessions;
+
+namespace SessionVoice.Actors;
+
+/// <summary>
+/// Dapr <see cref="IBookingStore"/>: one booking's state in its actor's state manager. The actor's
+/// turn is the lock; every change is saved before the call that made it returns (not only at the
+/// end of the turn), so a transaction is never sent on a decision that was not stored.
+/// </summary>
+public sealed class ActorBookingStore(IActorStateManager state, BookingId bookingId) : IBookingStore
+{
+    public const string ClaimsKey = "Claims";
+    public const string ObservedKey = "Observed";
+    public const string AttestationKey = "Attestation";
+    public const string DueKey = "DueAt";
+    public const string DecisionKey = "LastDecision";
+
+    private void EnsureSameBooking(BookingId id)
+    {
+        if (id != bookingId)
+        {
+            throw new InvalidOperationException($"actor for booking {bookingId} asked about booking {id}");
+        }
+    }
+
+    public async Task<IReadOnlyList<PresenceDto>> ClaimDtosAsync(CancellationToken ct) =>
+        (await state.TryGetStateAsync<List<PresenceDto>>(ClaimsKey, ct)) is { HasValue: true } claims ? claims.Value : [];
+
+    public async Task<IReadOnlyList<ObservedDto>> ObservedDtosAsync(CancellationToken ct) =>
+        (await state.TryGetStateAsync<List<ObservedDto>>(ObservedKey, ct)) is { HasValue: true } observed ? observed.Value : [];
+
+    public async Task AppendClaimAsync(PresenceDto claim, CancellationToken ct)
+    {
+        await state.SetStateAsync(ClaimsKey, new List<PresenceDto>([.. await ClaimDtosAsync(ct), claim]), ct);
+        await state.SaveStateAsync(ct);
+    }
+
+    /// <summary>De-duplicated by noticeId and by (uid, clientSeq), as the webhook store does.</summary>
+    public async Task<bool> TryAppendObservedAsync(ObservedDto observed, CancellationToken ct)
+    {
+        var existing = await ObservedDtosAsync(ct);
+        if (existing.Any(e => e.NoticeId == observed.NoticeId || (e.Uid == observed.Uid && e.ClientSeq == observed.ClientSeq)))
+        {
+            return false;
+        }
+        await state.SetStateAsync(ObservedKey, new List<ObservedDto>([.. existing, observed]), ct);
+        await state.SaveStateAsync(ct);
+        return true;
+    }
+
+    public async Task<string?> LastDecisionAsync(CancellationToken ct) =>
+        (await state.TryGetStateAsync<string>(DecisionKey, ct)) is { HasValue: true } d ? d.Value : null;
+
+    public async Task<IReadOnlyList<PresenceEvent>> ClaimsAsync(BookingId id, CancellationToken ct)
+    {
+        EnsureSameBooking(id);
+        return [.. (await ClaimDtosAsync(ct)).Select(c => c.ToEvent())];
+    }
+
+    public async Task<IReadOnlyList<ObservedEvent>> ObservedAsync(BookingId id, CancellationToken ct)
+    {
+        EnsureSameBooking(id);
+        return [.. (await ObservedDtosAsync(ct)).Select(o => o.ToEvent())];
+    }
+
+    public async Task<StoredAttestation?> GetAttestationAsync(BookingId id, CancellationToken ct)
+    {
+        EnsureSameBooking(id);
+        return (await state.TryGetStateAsync<AttestationDto>(AttestationKey, ct)) is { HasValue: true } a ? a.Value.ToStored(id) : null;
+    }
+
+    public async Task<bool> TryRecordDecisionAsync(StoredAttestation attestation, CancellationToken ct)
+    {
+        EnsureSameBooking(attestation.BookingId);
+        if (await state.ContainsStateAsync(AttestationKey, ct))
+        {
+            return false;
+        }
+        await state.SetStateAsync(AttestationKey, attestation.ToDto(), ct);
+        await state.SaveStateAsync(ct);
+        return true;
+    }
+
+    public async Task UpdateAttestationAsync(BookingId id, AttestationStatus status, Hash32? txHash, string? detail, long nowUnix, CancellationToken ct)
+    {
+        if (await GetAttestationAsync(id, ct) is not { } current)
+        {
+            return;
+        }
+        var next = current with { Status = status, TxHash = txHash ?? current.TxHash, Detail = detail, UpdatedAtUnix = nowUnix };
+        await state.SetStateAsync(AttestationKey, next.ToDto(), ct);
+        await state.SaveStateAsync(ct);
+    }
+
+    public async Task ScheduleAsync(BookingId id, long? dueAtUnix, string decision, long nowUnix, CancellationToken ct)
+    {
+        EnsureSameBooking(id);
+        if (dueAtUnix is { } due)
+        {
+            await state.SetStateAsync(DueKey, due, ct);
+        }
+        else
+        {
+            await state.TryRemoveStateAsync(DueKey, ct);
+        }
+        await state.SetStateAsync(DecisionKey, decision, ct);
+        await state.SaveStateAsync(ct);
+    }
+
+    public async Task<long?> DueAtAsync(BookingId id, CancellationToken ct)
+    {
+        EnsureSameBooking(id);
+        return (await state.TryGetStateAsync<long>(DueKey, ct)) is { HasValue: true } due ? due.Value : null;
+    }
+}

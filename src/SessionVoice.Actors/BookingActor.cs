@@ -1,0 +1,155 @@
+using Dapr.Actors.Runtime;
+using Microsoft.Extensions.Logging;
+using SessionVoice.Actors.Interfaces;
+using SessionVoice.Core.Escrow;
+using SessionVoice.Core.Sessions;
+
+namespace SessionVoice.Actors;
+
+/// <summary>What every booking actor shares: the chain view, the policy and where attestations go.</summary>
+public sealed record BookingActorServices(
+    IBookingDirectory Bookings,
+    ChainInfo Chain,
+    SettlementOptions Options,
+    SettlementCounters Counters,
+    TimeProvider Time,
+    ILoggerFactory LoggerFactory,
+    Func<IAttestationSender?> Sender);
+
+/// <summary>
+/// One actor per booking. It holds the booking's presence, decision and attestation, and keeps one
+/// one-shot reminder at the time <see cref="OutcomePolicy"/> asks for — re-registered whenever the
+/// answer moves, removed once the booking is settled. Reminders live in the Dapr Scheduler, so they
+/// survive restarts and rebalancing.
+/// </summary>
+public sealed class BookingActor : Actor, IBookingActor, IRemindable
+{
+    public const string DecideReminder = "Decide";
+
+    /// <summary>A period of −1 ms makes a reminder fire once (the SDK sends an empty period).</summary>
+    public static readonly TimeSpan OneShot = TimeSpan.FromMilliseconds(-1);
+
+    private readonly BookingActorServices _services;
+    private readonly ILogger<BookingActor> _logger;
+
+    public BookingActor(ActorHost host, BookingActorServices services, IActorStateManager? stateManager = null)
+        : base(host)
+    {
+        _services = services;
+        _logger = services.LoggerFactory.CreateLogger<BookingActor>();
+        if (stateManager is not null)
+        {
+            StateManager = stateManager;
+        }
+    }
+
+    private BookingId BookingId => BookingId.Parse(Id.GetId());
+
+    private ActorBookingStore Store => new(StateManager, BookingId);
+
+    private BookingSettlement Settlement => new(
+        _services.Bookings, Store, _services.Chain, _services.Options, _services.Counters, _services.Time,
+        _services.LoggerFactory.CreateLogger<BookingSettlement>(), _services.Sender());
+
+    public async Task RecordClaimAsync(PresenceDto claim)
+    {
+        await Store.AppendClaimAsync(claim, CancellationToken.None);
+        await WakeAsync();
+    }
+
+    public async Task<bool> RecordObservedAsync(ObservedDto observed)
+    {
+        var stored = await Store.TryAppendObservedAsync(observed, CancellationToken.None);
+        if (stored)
+        {
+            await WakeAsync();
+        }
+        return stored;
+    }
+
+    public async Task<BookingStateDto> GetStateAsync()
+    {
+        var store = Store;
+        var attestation = await store.GetAttestationAsync(BookingId, CancellationToken.None);
+        return new BookingStateDto(
+            await store.ClaimDtosAsync(CancellationToken.None),
+            await store.ObservedDtosAsync(CancellationToken.None),
+            attestation?.ToDto(),
+            await store.DueAtAsync(BookingId, CancellationToken.None),
+            await store.LastDecisionAsync(CancellationToken.None));
+    }
+
+    public async Task TrackAsync()
+    {
+        var store = Store;
+        if (await store.GetAttestationAsync(BookingId, CancellationToken.None) is null && await store.DueAtAsync(BookingId, CancellationToken.None) is null)
+        {
+            await WakeAsync();
+        }
+    }
+
+    public async Task<AttestResultDto> AttestAsync(int? forceOutcome)
+    {
+        var booking = await _services.Bookings.GetAsync(BookingId, CancellationToken.None);
+        if (booking is null)
+        {
+            return new AttestResultDto("not_found", null, 0, null);
+        }
+        StoredAttestation? stored;
+        if (forceOutcome is { } forced)
+        {
+            stored = await Settlement.ForceAsync(booking, (Outcome)forced, CancellationToken.None);
+        }
+        else
+        {
+            var step = await Settlement.EvaluateAsync(BookingId, CancellationToken.None);
+            stored = step.Attestation;
+            if (stored is null)
+            {
+                await SyncReminderAsync();
+                return step.Decision switch
+                {
+                    Decision.Wait wait => new AttestResultDto("not_due", null, 0, wait.UntilUnixSeconds),
+                    _ when booking.Booking.Status is BookingStatus.Attested or BookingStatus.Disputed or BookingStatus.Resolved or BookingStatus.Finalized =>
+                        new AttestResultDto(null, null, (int)booking.Booking.OracleOutcome, null),
+                    _ => new AttestResultDto("not_active", null, 0, null),
+                };
+            }
+        }
+        await SyncReminderAsync();
+        return new AttestResultDto(stored.Status == AttestationStatus.WindowMissed ? "window_missed" : null, stored.ToDto(), 0, null);
+    }
+
+    public Task ReceiveReminderAsync(string reminderName, byte[] state, TimeSpan dueTime, TimeSpan period) => reminderName switch
+    {
+        DecideReminder => OnDecideAsync(),
+        _ => Task.CompletedTask,
+    };
+
+    private async Task OnDecideAsync()
+    {
+        await Settlement.EvaluateAsync(BookingId, CancellationToken.None);
+        await SyncReminderAsync();
+    }
+
+    /// <summary>Presence changed: decide at once (the decision itself sets the next reminder).</summary>
+    private async Task WakeAsync()
+    {
+        await Store.ScheduleAsync(BookingId, _services.Time.GetUtcNow().ToUnixTimeSeconds(), "woken", _services.Time.GetUtcNow().ToUnixTimeSeconds(), CancellationToken.None);
+        await SyncReminderAsync();
+    }
+
+    /// <summary>One reminder, at the stored wake-up time; none once the booking is finished.</summary>
+    private async Task SyncReminderAsync()
+    {
+        var due = await Store.DueAtAsync(BookingId, CancellationToken.None);
+        if (due is null)
+        {
+            await UnregisterReminderAsync(DecideReminder);
+            return;
+        }
+        var delay = TimeSpan.FromSeconds(Math.Max(0, due.Value - _services.Time.GetUtcNow().ToUnixTimeSeconds()));
+        await RegisterReminderAsync(DecideReminder, [], delay, OneShot);
+        _logger.LogDebug("Booking {BookingId}: next decision in {Delay}", BookingId, delay);
+    }
+}

@@ -1,0 +1,49 @@
+using Dapr.Actors;
+
+namespace SessionVoice.Actors.Interfaces;
+
+/// <summary>A presence event as the actors carry it (JSON): party "Host"/"Guest", kind "Join"/"Leave".</summary>
+public sealed record PresenceDto(string Party, string Kind, long AtMs, int Source);
+
+/// <summary>An Agora-observed join/leave, as received.</summary>
+public sealed record ObservedDto(string NoticeId, uint Uid, long ClientSeq, long TsSeconds, bool IsJoin, int? Reason);
+
+public sealed record AttestationDto(
+    int Outcome, byte Source, string Preimage, string MetricsHash, string? TxHash, string Status, string? Detail, long CreatedAtUnix, long UpdatedAtUnix);
+
+/// <summary>Everything a booking actor holds.</summary>
+public sealed record BookingStateDto(IReadOnlyList<PresenceDto> Claims, IReadOnlyList<ObservedDto> Observed, AttestationDto? Attestation, long? DueAtUnix, string? LastDecision);
+
+/// <summary>What an attest call came to: an attestation, or a refusal ("not_found", "not_active", "not_due", "window_missed").</summary>
+public sealed record AttestResultDto(string? Refusal, AttestationDto? Attestation, int OnChainOutcome, long? NotBeforeUnix);
+
+public sealed record AttestationRequestDto(string BookingId, int Outcome, string MetricsHash);
+
+/// <summary>A submission result across the actor boundary; <c>Kind</c> names the SubmissionResult case.</summary>
+public sealed record SubmissionResultDto(string Kind, string? TxHash, ulong BlockNumber, int OnChainStatus, int OnChainOutcome, string? ErrorKind, string? Reason);
+
+/// <summary>One actor per booking (id = the canonical decimal booking id): the booking's session state and its reminders.</summary>
+public interface IBookingActor : IActor
+{
+    Task RecordClaimAsync(PresenceDto claim);
+
+    /// <summary>Stores an observed event unless its notice or (uid, clientSeq) is already stored; true when stored.</summary>
+    Task<bool> RecordObservedAsync(ObservedDto observed);
+
+    Task<BookingStateDto> GetStateAsync();
+
+    /// <summary>Schedules the booking's first decision (idempotent): a booking settles even if nobody joins.</summary>
+    Task TrackAsync();
+
+    /// <summary>Decides now (or takes <paramref name="forceOutcome"/>, 1–3) and attests.</summary>
+    Task<AttestResultDto> AttestAsync(int? forceOutcome);
+}
+
+/// <summary>One actor per oracle address: the only sender of that key's transactions, so replicas never race for nonces.</summary>
+public interface IOracleActor : IActor
+{
+    Task<SubmissionResultDto> SubmitAsync(AttestationRequestDto request);
+
+    /// <summary>Waits for (or replaces) transactions persisted before a restart, instead of signing new ones.</summary>
+    Task<int> ResumeAsync();
+}

@@ -1,0 +1,128 @@
+using SessionVoice.Core.Escrow;
+using SessionVoice.Core.Sessions;
+
+namespace SessionVoice.Actors.Tests;
+
+public class BookingActorTests
+{
+    [Fact]
+    public async Task Tracking_registers_a_one_shot_reminder_at_the_time_the_policy_asks()
+    {
+        await using var h = await ActorHarness.StartAsync();
+        await h.Actor.TrackAsync();
+        var wake = h.Reminders.Reminders[BookingActor.DecideReminder];
+        Assert.Equal(TimeSpan.Zero, wake.DueTime);
+        Assert.Equal(BookingActor.OneShot, wake.Period);
+
+        Assert.True(await h.FireDueReminderAsync());
+        // Before anyone joined: rule 3 waits until G + settle = S + 2 min + 30 s.
+        var state = await h.Actor.GetStateAsync();
+        Assert.Equal(h.Start + 150, state.DueAtUnix);
+        var next = h.Reminders.Reminders[BookingActor.DecideReminder];
+        var expected = h.Start + 150 - h.Time.GetUtcNow().ToUnixTimeSeconds();
+        Assert.InRange(next.DueTime.TotalSeconds, expected - 1, expected + 1);
+        Assert.Equal(BookingActor.OneShot, next.Period);
+    }
+
+    [Fact]
+    public async Task Presence_re_registers_the_reminder_and_state_survives_reactivation()
+    {
+        await using var h = await ActorHarness.StartAsync();
+        await h.Actor.TrackAsync();
+        await h.FireDueReminderAsync();
+        var before = h.Reminders.Log.Count;
+
+        await h.ClaimAsync(Party.Host, PresenceKind.Join);
+        Assert.True(h.Reminders.Log.Count > before);
+        Assert.Equal(TimeSpan.Zero, h.Reminders.Reminders[BookingActor.DecideReminder].DueTime);
+        await h.FireDueReminderAsync();
+
+        var first = await h.Actor.GetStateAsync();
+        var reactivated = h.Activate();
+        var second = await reactivated.GetStateAsync();
+        Assert.Single(second.Claims);
+        Assert.Equal(first.Claims, second.Claims);
+        Assert.Equal(first.DueAtUnix, second.DueAtUnix);
+        Assert.Equal(first.LastDecision, second.LastDecision);
+    }
+
+    [Fact]
+    public async Task Both_present_is_attested_completed_through_the_oracle_actor()
+    {
+        await using var h = await ActorHarness.StartAsync();
+        await h.ClaimAsync(Party.Host, PresenceKind.Join);
+        await h.ClaimAsync(Party.Guest, PresenceKind.Join);
+        await h.PlayUntilAsync(h.Start + 4 * 60);
+        await AssertAttestedAsync(h, Outcome.Completed);
+    }
+
+    [Fact]
+    public async Task Only_the_guest_is_a_host_no_show()
+    {
+        await using var h = await ActorHarness.StartAsync();
+        await h.ClaimAsync(Party.Guest, PresenceKind.Join);
+        await h.PlayUntilAsync(h.Start + 151);
+        await AssertAttestedAsync(h, Outcome.NoShowHost);
+    }
+
+    [Fact]
+    public async Task Only_the_host_is_a_guest_no_show()
+    {
+        await using var h = await ActorHarness.StartAsync();
+        await h.ClaimAsync(Party.Host, PresenceKind.Join);
+        await h.PlayUntilAsync(h.Start + 151);
+        await AssertAttestedAsync(h, Outcome.NoShowGuest);
+    }
+
+    [Fact]
+    public async Task Nobody_came_is_a_host_no_show_at_Dl()
+    {
+        await using var h = await ActorHarness.StartAsync();
+        await h.Actor.TrackAsync();
+        await h.PlayUntilAsync(h.Start + 2 * 60 + 10 * 60 - 120);
+        await AssertAttestedAsync(h, Outcome.NoShowHost);
+    }
+
+    [Fact]
+    public async Task Short_overlap_makes_the_one_with_less_presence_the_no_show()
+    {
+        await using var h = await ActorHarness.StartAsync();
+        await h.ClaimAsync(Party.Host, PresenceKind.Join);
+        await h.ClaimAsync(Party.Guest, PresenceKind.Join);
+        await h.PlayUntilAsync(h.Start + 60);
+        await h.ClaimAsync(Party.Guest, PresenceKind.Leave);
+        await h.PlayUntilAsync(h.Start + 2 * 60 + 10 * 60 - 120);
+        await AssertAttestedAsync(h, Outcome.NoShowGuest);
+    }
+
+    [Fact]
+    public async Task Attest_returns_the_stored_result_without_a_second_transaction()
+    {
+        await using var h = await ActorHarness.StartAsync();
+        await h.ClaimAsync(Party.Host, PresenceKind.Join);
+        await h.ClaimAsync(Party.Guest, PresenceKind.Join);
+        await h.Time.AdvanceToAsync(h.Chain.Anvil, h.Start + 4 * 60);
+        var first = await h.Actor.AttestAsync(null);
+        Assert.Null(first.Refusal);
+        Assert.Equal("Mined", first.Attestation!.Status);
+        var nonce = await h.Chain.Anvil.Eth.GetTransactionCountAsync(Testing.EscrowChain.Oracle, Core.Ethereum.BlockTag.Latest);
+        var second = await h.Activate().AttestAsync(null);
+        Assert.Equal(first.Attestation.TxHash, second.Attestation!.TxHash);
+        Assert.Equal(nonce, await h.Chain.Anvil.Eth.GetTransactionCountAsync(Testing.EscrowChain.Oracle, Core.Ethereum.BlockTag.Latest));
+        Assert.False(h.Reminders.Reminders.ContainsKey(BookingActor.DecideReminder));
+    }
+
+    private static async Task AssertAttestedAsync(ActorHarness h, Outcome outcome)
+    {
+        var onChain = await h.Chain.Escrow.GetBookingAsync(h.Booking.Id);
+        Assert.Equal(BookingStatus.Attested, onChain!.Status);
+        Assert.Equal(outcome, onChain.OracleOutcome);
+        var state = await h.Actor.GetStateAsync();
+        Assert.Equal("Mined", state.Attestation!.Status);
+        Assert.Equal(onChain.MetricsHash.ToString(), state.Attestation.MetricsHash);
+        // Settled: no reminder left behind, and the oracle actor's record is finished.
+        Assert.Null(state.DueAtUnix);
+        Assert.False(h.Reminders.Reminders.ContainsKey(BookingActor.DecideReminder));
+        Assert.Contains(h.OracleStore.Keys, k => k.StartsWith("Tx:", StringComparison.Ordinal));
+    }
+}
