@@ -1,7 +1,10 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Dapr.Actors.Client;
+using SessionVoice.Actors;
 using SessionVoice.Api.Apis;
+using SessionVoice.Api.Dapr;
 using SessionVoice.Api.Auth;
 using SessionVoice.Api.Configuration;
 using SessionVoice.Api.Escrow;
@@ -19,6 +22,9 @@ namespace SessionVoice.Api;
 public static class Hosting
 {
     public const int MaxRequestBodyBytes = 64 * 1024;
+
+    /// <summary>The authorization policy that checks daprd's app token.</summary>
+    public const string DaprPolicy = "Dapr";
 
     /// <summary>Reads the configuration (failing fast) and registers the standalone wiring.</summary>
     public static WebApplicationBuilder AddSessionVoice(this WebApplicationBuilder builder)
@@ -65,35 +71,28 @@ public static class Hosting
         services.AddSingleton<SqliteObservedStore>();
         services.AddSingleton<SettlementWaker>();
         services.AddSingleton<SettlementCounters>();
+        services.AddSingleton<JoinGrants>();
         services.AddSingleton(new SettlementOptions(
             new PolicyParameters(TimeSpan.FromSeconds(settings.SettleSeconds), TimeSpan.FromSeconds(settings.MarginSeconds), TimeSpan.FromSeconds(settings.EarlySeconds)),
             ObservedOnly: settings.WebhookSecret is not null));
         if (!settings.MockEscrow)
         {
-            services.AddSingleton<IAttestationTxStore, SqliteAttestationTxStore>();
             services.AddSingleton<EscrowWatcher>();
-            if (settings.Oracle is { } oracle)
+            services.AddSingleton(sp => new SubmitterOptions(sp.GetRequiredService<ChainInfo>().ChainId)
             {
-                services.AddSingleton(sp => new OracleSubmitter(
-                    sp.GetRequiredService<EscrowClient>(),
-                    oracle,
-                    sp.GetRequiredService<IAttestationTxStore>(),
-                    new SubmitterOptions(sp.GetRequiredService<ChainInfo>().ChainId)
-                    {
-                        TransactionType = settings.LegacyTransactions ? TransactionType.Legacy : TransactionType.Eip1559,
-                        FixedGasPrice = settings.GasPriceWei,
-                        ReceiptTimeout = TimeSpan.FromSeconds(settings.ReceiptTimeoutSeconds),
-                    },
-                    sp.GetRequiredService<TimeProvider>(),
-                    sp.GetRequiredService<ILogger<OracleSubmitter>>()));
-            }
+                TransactionType = settings.LegacyTransactions ? TransactionType.Legacy : TransactionType.Eip1559,
+                FixedGasPrice = settings.GasPriceWei,
+                ReceiptTimeout = TimeSpan.FromSeconds(settings.ReceiptTimeoutSeconds),
+            });
         }
-        services.AddSingleton<IBookingStore, SqliteBookingStore>();
-        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<BookingSettlement>(sp, [.. OptionalArgs(sp.GetService<OracleSubmitter>())]));
-        services.AddSingleton<StandaloneBookingSessions>();
-        services.AddSingleton<IBookingSessions>(sp => sp.GetRequiredService<StandaloneBookingSessions>());
-        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SettlementLoop>(sp, [.. OptionalArgs(sp.GetService<EscrowWatcher>())]));
-        services.AddHostedService(sp => sp.GetRequiredService<SettlementLoop>());
+        if (settings.DaprMode)
+        {
+            services.AddDaprRuntime(settings);
+        }
+        else
+        {
+            services.AddStandaloneRuntime(settings);
+        }
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<JwtTokens>((options, jwt) =>
@@ -128,6 +127,69 @@ public static class Hosting
         return builder;
     }
 
+    private static void AddStandaloneRuntime(this IServiceCollection services, ServiceSettings settings)
+    {
+        if (!settings.MockEscrow)
+        {
+            services.AddSingleton<IAttestationTxStore, SqliteAttestationTxStore>();
+            if (settings.Oracle is { } oracle)
+            {
+                services.AddSingleton(sp => new OracleSubmitter(
+                    sp.GetRequiredService<EscrowClient>(), oracle, sp.GetRequiredService<IAttestationTxStore>(), sp.GetRequiredService<SubmitterOptions>(),
+                    sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<OracleSubmitter>>()));
+            }
+        }
+        services.AddSingleton<IBookingTracker, StandaloneTracker>();
+        services.AddSingleton<IObservedSink, StandaloneObservedSink>();
+        services.AddSingleton<IBookingStore, SqliteBookingStore>();
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<BookingSettlement>(sp, [.. OptionalArgs(sp.GetService<OracleSubmitter>())]));
+        services.AddSingleton<StandaloneBookingSessions>();
+        services.AddSingleton<IBookingSessions>(sp => sp.GetRequiredService<StandaloneBookingSessions>());
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SettlementLoop>(sp, [.. OptionalArgs(sp.GetService<EscrowWatcher>())]));
+        services.AddSingleton<ISweep>(sp => sp.GetRequiredService<SettlementLoop>());
+        services.AddHostedService(sp => sp.GetRequiredService<SettlementLoop>());
+    }
+
+    /// <summary>
+    /// Dapr mode: the booking and oracle actors hold the state and drive reminders; the cron binding
+    /// calls the sweep. daprd's app token (APP_API_TOKEN), when set, is required on the actor routes.
+    /// </summary>
+    private static void AddDaprRuntime(this IServiceCollection services, ServiceSettings settings)
+    {
+        services.AddActors(options =>
+        {
+            options.UseJsonSerialization = true;
+            options.Actors.RegisterActor<BookingActor>();
+            if (settings.Oracle is not null)
+            {
+                options.Actors.RegisterActor<OracleActor>();
+            }
+        });
+        services.AddSingleton(sp => new BookingActorServices(
+            sp.GetRequiredService<IBookingDirectory>(),
+            sp.GetRequiredService<ChainInfo>(),
+            sp.GetRequiredService<SettlementOptions>(),
+            sp.GetRequiredService<SettlementCounters>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>(),
+            () => settings.Oracle is { } oracle ? new OracleActorSender(sp.GetRequiredService<IActorProxyFactory>(), oracle.Address) : null));
+        if (settings.Oracle is { } key && !settings.MockEscrow)
+        {
+            services.AddSingleton(sp => new OracleActorServices(
+                sp.GetRequiredService<EscrowClient>(), key, sp.GetRequiredService<SubmitterOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        }
+        services.AddSingleton<DaprBookingSessions>();
+        services.AddSingleton<IBookingSessions>(sp => sp.GetRequiredService<DaprBookingSessions>());
+        services.AddSingleton<IBookingTracker>(sp => sp.GetRequiredService<DaprBookingSessions>());
+        services.AddSingleton<IObservedSink>(sp => sp.GetRequiredService<DaprBookingSessions>());
+        services.AddSingleton<ISweep>(sp => ActivatorUtilities.CreateInstance<DaprSweep>(sp, [.. OptionalArgs(sp.GetService<EscrowWatcher>())]));
+        if (settings.AppApiToken is not null)
+        {
+            Microsoft.AspNetCore.Authentication.DaprAuthenticationBuilderExtensions.AddDapr(services.AddAuthentication(), options => options.Token = settings.AppApiToken);
+            services.AddAuthorization(options => Microsoft.AspNetCore.Authorization.DaprAuthorizationOptionsExtensions.AddDapr(options, DaprPolicy));
+        }
+    }
+
     public static WebApplication UseSessionVoice(this WebApplication app)
     {
         app.UseJsonErrors();
@@ -141,6 +203,21 @@ public static class Hosting
         app.MapSessionApi();
         app.MapAttestApi();
         app.MapWebhookApi();
+        if (app.Services.GetRequiredService<ServiceSettings>() is { DaprMode: true } dapr)
+        {
+            var actorRoutes = app.MapActorsHandlers();
+            if (dapr.AppApiToken is not null)
+            {
+                // daprd reads /dapr/config at startup to learn the actor types: it must stay reachable.
+                actorRoutes.Add(endpoint =>
+                {
+                    if (endpoint is RouteEndpointBuilder route && route.RoutePattern.RawText?.TrimStart('/') != "dapr/config")
+                    {
+                        endpoint.Metadata.Add(new Microsoft.AspNetCore.Authorization.AuthorizeAttribute(DaprPolicy));
+                    }
+                });
+            }
+        }
         return app;
     }
 

@@ -1,4 +1,4 @@
-using SessionVoice.Api.Escrow;
+using SessionVoice.Core.Sessions;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Testing;
 

@@ -67,11 +67,11 @@ public static class AttestApi
         {
             return denied;
         }
-        var loop = services.GetService<SettlementLoop>();
-        if (loop is null)
+        var sweep = services.GetService<ISweep>();
+        if (sweep is null)
         {
             return ApiError.Result(StatusCodes.Status503ServiceUnavailable, "settlement is not running");
         }
-        return TypedResults.Ok(await loop.SweepAsync(ct));
+        return TypedResults.Ok(await sweep.SweepAsync(ct));
     }
 }

@@ -2,7 +2,7 @@ using System.Text;
 using SessionVoice.Core.Sessions;
 using SessionVoice.Api.Configuration;
 using SessionVoice.Api.Infrastructure;
-using SessionVoice.Api.Standalone;
+using SessionVoice.Api.Settlement;
 using SessionVoice.Core.Agora;
 
 namespace SessionVoice.Api.Apis;
@@ -24,7 +24,7 @@ public static class WebhookApi
     }
 
     public static async Task<IResult> ReceiveAsync(
-        HttpRequest request, ServiceSettings settings, ChainInfo chain, SqliteObservedStore observed, TimeProvider time, ILogger<ObservedEvent> logger, CancellationToken ct)
+        HttpRequest request, ServiceSettings settings, ChainInfo chain, IObservedSink observed, TimeProvider time, ILogger<ObservedEvent> logger, CancellationToken ct)
     {
         if (settings.WebhookSecret is not { } secret)
         {
@@ -69,7 +69,7 @@ public static class WebhookApi
         {
             return ApiError.BadRequest("join and leave events need uid, clientSeq and ts");
         }
-        var stored = observed.Ingest(bookingId, e, nowMs);
+        var stored = await observed.IngestAsync(bookingId, e, nowMs, ct);
         if (stored)
         {
             logger.LogInformation("Observed {Kind} of uid {Uid} in {BookingId} (seq {ClientSeq})", e.IsJoin ? "join" : "leave", e.Uid, bookingId, e.ClientSeq);

@@ -13,16 +13,24 @@ public static class ServiceToken
 {
     public const string Header = "X-Service-Token";
 
+    /// <summary>The header daprd puts on its calls to the app when APP_API_TOKEN is set.</summary>
+    public const string DaprHeader = "dapr-api-token";
+
+    /// <summary>Null when allowed: X-Service-Token = SERVICE_TOKEN, or (Dapr mode) dapr-api-token = APP_API_TOKEN.</summary>
     public static IResult? Check(HttpRequest request, ServiceSettings settings)
     {
-        if (settings.ServiceToken is not { } expected)
+        var appToken = settings.DaprMode ? settings.AppApiToken : null;
+        if (settings.ServiceToken is null && appToken is null)
         {
             return ApiError.Result(StatusCodes.Status503ServiceUnavailable, "service token not configured");
         }
-        var given = request.Headers[Header].ToString();
-        var a = SHA256.HashData(Encoding.UTF8.GetBytes(given));
-        var b = SHA256.HashData(Encoding.UTF8.GetBytes(expected));
-        // Hashing first keeps the comparison constant-time whatever the lengths.
-        return given.Length > 0 && CryptographicOperations.FixedTimeEquals(a, b) ? null : ApiError.Unauthorized("invalid service token");
+        var allowed = Matches(request.Headers[Header].ToString(), settings.ServiceToken)
+            || Matches(request.Headers[DaprHeader].ToString(), appToken);
+        return allowed ? null : ApiError.Unauthorized("invalid service token");
     }
+
+    /// <summary>Constant-time whatever the lengths: both sides are hashed first.</summary>
+    public static bool Matches(string given, string? expected) =>
+        expected is not null && given.Length > 0
+        && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
 }

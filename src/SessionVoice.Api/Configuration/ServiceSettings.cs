@@ -34,6 +34,12 @@ public sealed class ServiceSettings
 
     public bool AllowForceOutcome { get; init; }
 
+    /// <summary>Dapr mode: a sidecar is present (DAPR_HTTP_PORT / DAPR_GRPC_PORT) or SessionVoice:Runtime=Dapr.</summary>
+    public bool DaprMode { get; init; }
+
+    /// <summary>APP_API_TOKEN: the token daprd sends on every call to the app (actor routes, the cron binding).</summary>
+    public string? AppApiToken { get; init; }
+
     public IReadOnlyList<string> CorsOrigins { get; init; } = [];
 
     public string DataDir { get; init; } = "./data";
@@ -107,6 +113,8 @@ public sealed class ServiceSettings
             WebhookSecret = Get("AGORA_WEBHOOK_SECRET"),
             AllowForceOutcome = Flag(Get("ALLOW_FORCE_OUTCOME")),
             WebhookAcceptSha1 = Flag(Get("AGORA_WEBHOOK_ACCEPT_SHA1")),
+            DaprMode = IsDaprMode(config),
+            AppApiToken = Get("APP_API_TOKEN"),
             CorsOrigins = Get("CORS_ORIGINS")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
             DataDir = Get("DATA_DIR") ?? "./data",
             EscrowStartBlock = Get("ESCROW_START_BLOCK") is { } start ? ParseULong("ESCROW_START_BLOCK", start) : 0,
@@ -144,6 +152,11 @@ public sealed class ServiceSettings
         }
         return settings;
     }
+
+    public static bool IsDaprMode(IConfiguration config) =>
+        config["SessionVoice:Runtime"] is { } runtime
+            ? string.Equals(runtime, "Dapr", StringComparison.OrdinalIgnoreCase)
+            : config["DAPR_HTTP_PORT"] is { Length: > 0 } || config["DAPR_GRPC_PORT"] is { Length: > 0 };
 
     private static bool Flag(string? value) => value is "1" or "true" or "TRUE" or "True" or "yes";
 

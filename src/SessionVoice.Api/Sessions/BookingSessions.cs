@@ -33,7 +33,22 @@ public sealed record SessionReport(
     Decision Decision,
     PresenceSummary Summary,
     string DecisionSource,
-    StoredAttestation? Attestation);
+    StoredAttestation? Attestation)
+{
+    /// <summary>The report both runtimes give: the policy's answer now over the deciding events.</summary>
+    public static SessionReport Build(
+        BookingSnapshot booking, IReadOnlyList<PresenceEvent> claims, IReadOnlyList<PresenceEvent> deciding, DateTimeOffset now,
+        PolicyParameters policy, MetricsSource source, StoredAttestation? attestation) => new(
+        booking,
+        new PresenceLog(deciding),
+        deciding,
+        new PresenceLog(claims),
+        now.ToUnixTimeMilliseconds(),
+        OutcomePolicy.Decide(booking, deciding, now.ToUnixTimeSeconds(), policy),
+        OutcomePolicy.Summarize(booking, deciding, now.ToUnixTimeSeconds(), policy),
+        source == MetricsSource.Observed ? "observed" : "claimed",
+        attestation);
+}
 
 public sealed record SessionResult<T>(SessionRefusal Refusal, T? Value);
 
@@ -79,8 +94,7 @@ public interface IBookingSessions
 public sealed class StandaloneBookingSessions(
     IBookingDirectory bookings,
     IPresenceStore presence,
-    RtcTokenIssuer tokens,
-    ChainInfo chain,
+    JoinGrants grants,
     BookingSettlement settlement,
     SqliteSettlementStore schedule,
     SettlementWaker waker,
@@ -153,40 +167,18 @@ public sealed class StandaloneBookingSessions(
 
     private async Task<SessionResult<JoinGrant>> GrantAsync(BookingId id, Address wallet, bool record, CancellationToken ct)
     {
-        var booking = await bookings.GetAsync(id, ct);
-        if (booking is null)
+        var result = await grants.GrantAsync(id, wallet, ct);
+        if (record && result.Value is { } grant)
         {
-            return SessionResult.Refused<JoinGrant>(SessionRefusal.NotFound);
-        }
-        var now = time.GetUtcNow();
-        var (refusal, party) = JoinPolicy.Check(booking, wallet, now.ToUnixTimeSeconds());
-        if (refusal != JoinRefusal.None)
-        {
-            return SessionResult.Refused<JoinGrant>(refusal switch
-            {
-                JoinRefusal.NotActive => SessionRefusal.NotActive,
-                JoinRefusal.NotParticipant => SessionRefusal.NotParticipant,
-                JoinRefusal.TooEarly => SessionRefusal.TooEarly,
-                _ => SessionRefusal.Ended,
-            });
-        }
-        if (!AgoraChannel.TryForBooking(chain.ChainId, id, out var channel))
-        {
-            return SessionResult.Refused<JoinGrant>(SessionRefusal.ChannelUnavailable);
-        }
-        var (hostUid, guestUid) = AgoraUid.ForParticipants(booking.Host, booking.Guest);
-        var uid = party == Party.Host ? hostUid : guestUid;
-        var token = tokens.Issue(channel, uid, DateTimeOffset.FromUnixTimeSeconds(booking.Slot.EndTime));
-        if (record)
-        {
+            var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
             using (await _locks.AcquireAsync(id, ct))
             {
-                await presence.AppendAsync(id, wallet, new PresenceEvent(party!.Value, PresenceKind.Join, now.ToUnixTimeMilliseconds(), PresenceSource.Claimed), now.ToUnixTimeMilliseconds(), ct);
+                await presence.AppendAsync(id, wallet, new PresenceEvent(grant.Party, PresenceKind.Join, nowMs, PresenceSource.Claimed), nowMs, ct);
                 waker.Wake(id);
             }
-            logger.LogInformation("Join {BookingId} {Party} uid {Uid}", id, party, uid);
+            logger.LogInformation("Join {BookingId} {Party} uid {Uid}", id, grant.Party, grant.Uid);
         }
-        return SessionResult.Ok<JoinGrant>(new JoinGrant(channel, uid, party!.Value, token));
+        return result;
     }
 
     public async Task<SessionResult<long?>> LeaveAsync(BookingId id, Address wallet, CancellationToken ct)
@@ -223,11 +215,7 @@ public sealed class StandaloneBookingSessions(
         {
             return SessionResult.Refused<SessionReport>(SessionRefusal.NotParticipant);
         }
-        var claims = await presence.ListAsync(id, ct);
-        var now = time.GetUtcNow();
-        var deciding = await settlement.EventsAsync(booking, ct);
-        var decision = OutcomePolicy.Decide(booking, deciding, now.ToUnixTimeSeconds(), settlement.Policy);
-        var summary = OutcomePolicy.Summarize(booking, deciding, now.ToUnixTimeSeconds(), settlement.Policy);
-        return SessionResult.Ok(new SessionReport(booking, new PresenceLog(deciding), deciding, new PresenceLog(claims), now.ToUnixTimeMilliseconds(), decision, summary, settlement.SourceOfDecisions == MetricsSource.Observed ? "observed" : "claimed", schedule.GetAttestation(id)));
+        return SessionResult.Ok(SessionReport.Build(
+            booking, await presence.ListAsync(id, ct), await settlement.EventsAsync(booking, ct), time.GetUtcNow(), settlement.Policy, settlement.SourceOfDecisions, schedule.GetAttestation(id)));
     }
 }

@@ -11,7 +11,7 @@ public sealed record WatchResult(int Pages, int Booked, int Cancelled, int Attes
 /// Follows the escrow's logs from ESCROW_START_BLOCK so every booking is tracked, even one where
 /// nobody ever calls this service. The cursor is persisted after each page.
 /// </summary>
-public sealed class EscrowWatcher(EscrowClient escrow, SqliteSettlementStore store, ServiceSettings settings, TimeProvider time, ILogger<EscrowWatcher> logger) : IDisposable
+public sealed class EscrowWatcher(EscrowClient escrow, SqliteSettlementStore store, IBookingTracker tracker, ServiceSettings settings, ILogger<EscrowWatcher> logger) : IDisposable
 {
     private readonly EscrowLogPager _pager = new(escrow, settings.LogPageSize);
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -26,21 +26,21 @@ public sealed class EscrowWatcher(EscrowClient escrow, SqliteSettlementStore sto
             int pages = 0, booked = 0, cancelled = 0, attested = 0;
             while (pages < maxPages && await _pager.ReadNextAsync(from, head, ct) is { } page)
             {
-                var now = time.GetUtcNow().ToUnixTimeSeconds();
                 foreach (var e in page.Events)
                 {
                     switch (e)
                     {
                         case SessionBooked:
-                            booked += store.Track(e.BookingId, now) ? 1 : 0;
+                            booked++;
+                            await tracker.TrackAsync(e.BookingId, ct);
                             break;
                         case SessionBookingCancelled:
                             cancelled++;
-                            store.Wake(e.BookingId, now);
+                            await tracker.WakeAsync(e.BookingId, ct);
                             break;
                         case Attested:
                             attested++;
-                            store.Wake(e.BookingId, now);
+                            await tracker.WakeAsync(e.BookingId, ct);
                             break;
                     }
                 }
@@ -50,7 +50,7 @@ public sealed class EscrowWatcher(EscrowClient escrow, SqliteSettlementStore sto
             }
             if (booked > 0)
             {
-                logger.LogInformation("Watcher tracked {Count} new bookings up to block {Block}", booked, from - 1);
+                logger.LogInformation("Watcher saw {Count} bookings up to block {Block}", booked, from - 1);
             }
             return new WatchResult(pages, booked, cancelled, attested, from);
         }

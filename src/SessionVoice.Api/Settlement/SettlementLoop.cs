@@ -18,7 +18,7 @@ public sealed class SettlementLoop(
     ServiceSettings settings,
     TimeProvider time,
     ILogger<SettlementLoop> logger,
-    EscrowWatcher? watcher = null) : BackgroundService
+    EscrowWatcher? watcher = null) : BackgroundService, ISweep
 {
     private const int BatchSize = 200;
 

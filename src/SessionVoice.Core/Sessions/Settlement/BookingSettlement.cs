@@ -40,14 +40,20 @@ public sealed class BookingSettlement(
     /// The events that decide: with webhooks configured only what Agora observed (claims are still
     /// recorded and shown), otherwise the clients' join/leave claims.
     /// </summary>
-    public async Task<IReadOnlyList<PresenceEvent>> EventsAsync(BookingSnapshot snapshot, CancellationToken ct)
+    public async Task<IReadOnlyList<PresenceEvent>> EventsAsync(BookingSnapshot snapshot, CancellationToken ct) =>
+        options.ObservedOnly
+            ? DecidingEvents(true, snapshot, [], await store.ObservedAsync(snapshot.Id, ct))
+            : await store.ClaimsAsync(snapshot.Id, ct);
+
+    /// <summary>Observed events (mapped to host and guest by the booking's uids) when webhooks decide, else the claims.</summary>
+    public static IReadOnlyList<PresenceEvent> DecidingEvents(bool observedOnly, BookingSnapshot snapshot, IReadOnlyList<PresenceEvent> claims, IReadOnlyList<ObservedEvent> observed)
     {
-        if (!options.ObservedOnly)
+        if (!observedOnly)
         {
-            return await store.ClaimsAsync(snapshot.Id, ct);
+            return claims;
         }
         var (hostUid, guestUid) = AgoraUid.ForParticipants(snapshot.Host, snapshot.Guest);
-        return ObservedPresence.ToPresence(await store.ObservedAsync(snapshot.Id, ct), hostUid, guestUid);
+        return ObservedPresence.ToPresence(observed, hostUid, guestUid);
     }
 
     /// <summary>Decides now and acts on the answer; reschedules the booking accordingly.</summary>
