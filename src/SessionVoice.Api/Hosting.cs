@@ -159,6 +159,14 @@ public static class Hosting
         services.AddActors(options =>
         {
             options.UseJsonSerialization = true;
+            if (settings.DaprHttpEndpoint is { } endpoint)
+            {
+                options.HttpEndpoint = endpoint;
+            }
+            if (settings.DaprApiToken is { } apiToken)
+            {
+                options.DaprApiToken = apiToken;
+            }
             options.Actors.RegisterActor<BookingActor>();
             if (settings.Oracle is not null)
             {

@@ -1,9 +1,11 @@
 using SessionVoice.Api;
 using SessionVoice.Api.Configuration;
+using SessionVoice.Api.Dapr;
 
 try
 {
     var builder = WebApplication.CreateBuilder(args);
+    await builder.AddDaprSecretsAsync();
     builder.AddSessionVoice();
     var app = builder.Build();
     app.UseSessionVoice();

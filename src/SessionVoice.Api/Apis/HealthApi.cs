@@ -24,7 +24,7 @@ public static class HealthApi
         chainId = chain.ChainId,
         escrow = chain.Escrow?.ToChecksumString(),
         oracleConfigured = settings.Oracle is not null,
-        mode = "standalone",
+        mode = settings.DaprMode ? "dapr" : "standalone",
         version = Version,
     });
 

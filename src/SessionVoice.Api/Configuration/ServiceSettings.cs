@@ -37,6 +37,12 @@ public sealed class ServiceSettings
     /// <summary>Dapr mode: a sidecar is present (DAPR_HTTP_PORT / DAPR_GRPC_PORT) or SessionVoice:Runtime=Dapr.</summary>
     public bool DaprMode { get; init; }
 
+    /// <summary>Where the sidecar's HTTP API is: DAPR_HTTP_ENDPOINT, or 127.0.0.1:DAPR_HTTP_PORT.</summary>
+    public string? DaprHttpEndpoint { get; init; }
+
+    /// <summary>DAPR_API_TOKEN: what the app sends to the sidecar when daprd requires it.</summary>
+    public string? DaprApiToken { get; init; }
+
     /// <summary>APP_API_TOKEN: the token daprd sends on every call to the app (actor routes, the cron binding).</summary>
     public string? AppApiToken { get; init; }
 
@@ -115,6 +121,8 @@ public sealed class ServiceSettings
             WebhookAcceptSha1 = Flag(Get("AGORA_WEBHOOK_ACCEPT_SHA1")),
             DaprMode = IsDaprMode(config),
             AppApiToken = Get("APP_API_TOKEN"),
+            DaprApiToken = Get("DAPR_API_TOKEN"),
+            DaprHttpEndpoint = Get("DAPR_HTTP_ENDPOINT") ?? (Get("DAPR_HTTP_PORT") is { } daprPort ? $"http://127.0.0.1:{ParseInt("DAPR_HTTP_PORT", daprPort, 1, 65535)}" : null),
             CorsOrigins = Get("CORS_ORIGINS")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
             DataDir = Get("DATA_DIR") ?? "./data",
             EscrowStartBlock = Get("ESCROW_START_BLOCK") is { } start ? ParseULong("ESCROW_START_BLOCK", start) : 0,
