@@ -121,6 +121,23 @@ public class RestartAndModeTests
     }
 
     [Fact]
+    public async Task In_dapr_mode_a_sidecar_that_never_answers_stops_startup_with_one_line()
+    {
+        var settings = ApiHost.BaseSettings(ApiHost.TempDataDir());
+        settings["MOCK_ESCROW"] = "1";
+        settings["MOCK_HOST"] = Host.Address.ToString();
+        settings["MOCK_GUEST"] = Guest.Address.ToString();
+        settings["SessionVoice__Runtime"] = "Dapr";
+        settings["SessionVoice__SidecarTimeoutSeconds"] = "2";
+        // Nothing listens on port 9: the sidecar never comes.
+        settings["DAPR_HTTP_ENDPOINT"] = "http://127.0.0.1:9";
+        settings["DAPR_GRPC_ENDPOINT"] = "http://127.0.0.1:9";
+        var result = await RunServiceAsync(settings);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("session-voice: configuration error: the Dapr sidecar did not answer within 2 s (start with `dapr run -f .`, or set SessionVoice:Runtime=Standalone)", result.StdErr.Trim());
+    }
+
+    [Fact]
     public async Task A_missing_secret_stops_startup_with_one_line()
     {
         var settings = ApiHost.BaseSettings(ApiHost.TempDataDir());
