@@ -96,8 +96,10 @@ public class DaprSurfaceTests
             var booking = await chain.CreateBookingAsync(await chain.NowAsync() + 600);
             var ok = await client.SendAsync(Request(HttpMethod.Post, "/attest-sweep", AppToken));
             Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
-            // The sweep handed the new booking to its actor, which scheduled its first decision.
+            // The sweep handed the new booking to its actor, which scheduled its first decision, and
+            // asked the oracle key's actor to resume anything persisted before a restart.
             Assert.Contains(sidecar.Calls, c => c.StartsWith($"PUT reminder BookingActor/{booking.Id}/Decide", StringComparison.Ordinal));
+            Assert.Contains(sidecar.Calls, c => c == $"invoke OracleActor/{EscrowChain.Oracle}/ResumeAsync");
         }
     }
 }

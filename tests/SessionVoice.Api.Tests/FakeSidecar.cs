@@ -70,7 +70,7 @@ public sealed class FakeSidecar : IAsyncDisposable
             return Results.NoContent();
         });
         // Actor invocation: daprd places the actor and calls the app's actor route, adding the app token.
-        app.MapMethods("/v1.0/actors/{type}/{id}/method/{method}", ["PUT", "POST"], async (string type, string id, string method, HttpRequest request) =>
+        app.MapMethods("/v1.0/actors/{type}/{id}/method/{method}", ["PUT", "POST"], async (string type, string id, string method, HttpRequest request, HttpResponse outgoing) =>
         {
             sidecar.Calls.Enqueue($"invoke {type}/{id}/{method}");
             if (sidecar.App is not { } target)
@@ -83,7 +83,17 @@ public sealed class FakeSidecar : IAsyncDisposable
                 Content = new StringContent(await reader.ReadToEndAsync(), System.Text.Encoding.UTF8, "application/json"),
             };
             forward.Headers.Add("dapr-api-token", target.Token);
+            // The SDK's remoting header says how the body is framed; daprd passes it through.
+            foreach (var header in request.Headers.Where(h => h.Key.StartsWith("X-Dapr", StringComparison.OrdinalIgnoreCase)))
+            {
+                forward.Headers.TryAddWithoutValidation(header.Key, header.Value.ToArray());
+            }
             using var response = await Forwarder.SendAsync(forward);
+            // The SDK reports an actor method's exception in this header on a 200: pass it on as daprd does.
+            foreach (var header in response.Headers.Where(h => h.Key.StartsWith("X-Dapr", StringComparison.OrdinalIgnoreCase)))
+            {
+                outgoing.Headers[header.Key] = header.Value.ToArray();
+            }
             return Results.Text(await response.Content.ReadAsStringAsync(), "application/json", statusCode: (int)response.StatusCode);
         });
         await app.StartAsync();
