@@ -1,0 +1,119 @@
+using System.Net;
+using System.Net.Sockets;
+using DotNet.Testcontainers.Builders;
+using SessionVoice.Core.Escrow;
+using SessionVoice.Testing;
+
+namespace SessionVoice.Api.Tests;
+
+/// <summary>
+/// The service under a real daprd + placement + scheduler + Redis (Testcontainers). Runs wherever a
+/// Docker engine answers; elsewhere it reports skipped with the reason — never passed.
+/// </summary>
+public class DaprEndToEndTests
+{
+    private const string DaprVersion = "1.16.0";
+
+    private static async Task<string?> DockerUnavailableReasonAsync()
+    {
+        try
+        {
+            var result = await ProcessRunner.RunAsync("docker", ["info", "--format", "{{.ServerVersion}}"], timeout: TimeSpan.FromSeconds(20));
+            return result.ExitCode == 0 ? null : "no Docker engine answers (`docker info`: " + result.StdErr.Trim().Split('\n')[0] + ")";
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or TimeoutException or InvalidOperationException)
+        {
+            return "no Docker engine (" + e.Message + ")";
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [Fact]
+    public async Task Through_a_real_sidecar_a_guest_alone_is_settled_as_a_host_no_show_by_reminder()
+    {
+        if (await DockerUnavailableReasonAsync() is { } reason)
+        {
+            Assert.Skip($"Dapr end-to-end needs daprd, placement, scheduler and Redis in containers: {reason}.");
+        }
+
+        await using var chain = await EscrowChain.StartAsync();
+        var components = Directory.CreateTempSubdirectory("session-voice-dapr-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(components, "statestore.yaml"), """
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata:
+              name: session-voice-state
+            spec:
+              type: state.redis
+              version: v1
+              metadata:
+                - name: redisHost
+                  value: redis:6379
+                - name: actorStateStore
+                  value: "true"
+            """);
+
+        var network = new NetworkBuilder().Build();
+        await using var _ = network;
+        var redis = new ContainerBuilder("redis:7-alpine").WithNetwork(network).WithNetworkAliases("redis").Build();
+        var placement = new ContainerBuilder($"daprio/placement:{DaprVersion}").WithNetwork(network).WithNetworkAliases("placement")
+            .WithCommand("./placement", "--port", "50005").Build();
+        var scheduler = new ContainerBuilder($"daprio/scheduler:{DaprVersion}").WithNetwork(network).WithNetworkAliases("scheduler")
+            .WithCommand("./scheduler", "--port", "50006", "--etcd-data-dir", "/tmp/etcd").Build();
+        await using var r = redis;
+        await using var p = placement;
+        await using var s = scheduler;
+        await Task.WhenAll(redis.StartAsync(), placement.StartAsync(), scheduler.StartAsync());
+
+        var appPort = FreePort();
+        var daprd = new ContainerBuilder($"daprio/daprd:{DaprVersion}").WithNetwork(network)
+            .WithExtraHost("host.docker.internal", "host-gateway")
+            .WithResourceMapping(new DirectoryInfo(components), "/components")
+            .WithCommand("./daprd", "--app-id", "session-voice", "--app-port", appPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--app-channel-address", "host.docker.internal", "--resources-path", "/components",
+                "--placement-host-address", "placement:50005", "--scheduler-host-address", "scheduler:50006",
+                "--dapr-http-port", "3500", "--dapr-grpc-port", "50001")
+            .WithPortBinding(3500, true)
+            .WithPortBinding(50001, true)
+            .WithWaitStrategy(Wait.ForUnixContainer().UntilHttpRequestIsSucceeded(h => h.ForPort(3500).ForPath("/v1.0/healthz/outbound")))
+            .Build();
+        await using var d = daprd;
+        await daprd.StartAsync();
+
+        var settings = ApiHost.ChainSettings(chain, ApiHost.TempDataDir());
+        settings["SessionVoice:Runtime"] = "Dapr";
+        settings["SessionVoice:SecretStore"] = "";
+        settings["DAPR_HTTP_ENDPOINT"] = $"http://127.0.0.1:{daprd.GetMappedPublicPort(3500)}";
+        settings["DAPR_GRPC_ENDPOINT"] = $"http://127.0.0.1:{daprd.GetMappedPublicPort(50001)}";
+        settings["BIND_ADDRESS"] = "0.0.0.0";
+        settings["urls"] = $"http://0.0.0.0:{appPort}";
+        // A one-minute session: settle is capped at D/4 = 15 s, so the decision comes seconds after the start.
+        settings["SETTLE_SECONDS"] = "15";
+        await using var api = new ApiHost(settings);
+        using var client = api.Client();
+
+        var booking = await chain.CreateBookingAsync(await chain.NowAsync() + 5, durationMins: 1, graceMins: 0, minOverlapMins: 1);
+        var guestToken = await client.SignInAsync(AnvilAccounts.Signer(AnvilAccounts.Guest));
+        var join = await client.PostJsonAsync("/session/join", new { booking_id = booking.Id.ToString() }, guestToken);
+        Assert.True(join.IsSuccessStatusCode, await join.Content.ReadAsStringAsync());
+
+        // Nobody calls /attest: the actor's reminder (in the Scheduler) fires at G + settle and the oracle actor attests.
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await chain.Escrow.GetBookingAsync(booking.Id) is { Status: BookingStatus.Attested } attested)
+            {
+                Assert.Equal(Outcome.NoShowHost, attested.OracleOutcome);
+                return;
+            }
+            await Task.Delay(500);
+        }
+        Assert.Fail("the booking was not attested through the sidecar");
+    }
+}
