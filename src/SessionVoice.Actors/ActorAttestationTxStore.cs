@@ -1,8 +1,5 @@
-using System.Globalization;
-using System.Numerics;
 using Dapr.Actors.Runtime;
 using SessionVoice.Core.Escrow;
-using SessionVoice.Core.Ethereum;
 
 namespace SessionVoice.Actors;
 
@@ -14,16 +11,10 @@ public sealed class ActorAttestationTxStore(IActorStateManager state) : IAttesta
 {
     private const string IndexKey = "Unfinished";
 
-    public sealed record SentDto(string Hash, string Raw, ulong Nonce, string MaxFee, string Tip, long SentAtUnixMs, ulong GasLimit);
-
-    public sealed record RecordDto(
-        string BookingId, byte Outcome, string MetricsHash, string State, List<SentDto> Sent, string? MinedHash, string? Error,
-        string? ClaimToken, long ClaimedAtUnixMs, ulong? MinedBlockNumber);
-
     private static string Key(BookingId id) => "Tx:" + id;
 
     public async Task<AttestationTxRecord?> GetAsync(BookingId bookingId, CancellationToken ct) =>
-        (await state.TryGetStateAsync<RecordDto>(Key(bookingId), ct)) is { HasValue: true } r ? Decode(r.Value) : null;
+        (await state.TryGetStateAsync<AttestationTxRecordDto>(Key(bookingId), ct)) is { HasValue: true } r ? r.Value.ToRecord() : null;
 
     public async Task<bool> TryCreateAsync(AttestationTxRecord record, CancellationToken ct)
     {
@@ -74,7 +65,7 @@ public sealed class ActorAttestationTxStore(IActorStateManager state) : IAttesta
 
     private async Task WriteAsync(AttestationTxRecord record, CancellationToken ct)
     {
-        await state.SetStateAsync(Key(record.BookingId), Encode(record), ct);
+        await state.SetStateAsync(Key(record.BookingId), AttestationTxRecordDto.From(record), ct);
         var index = await IndexAsync(ct);
         var id = record.BookingId.ToString();
         var listed = index.Contains(id);
@@ -90,27 +81,4 @@ public sealed class ActorAttestationTxStore(IActorStateManager state) : IAttesta
         }
         await state.SaveStateAsync(ct);
     }
-
-    private static RecordDto Encode(AttestationTxRecord r) => new(
-        r.BookingId.ToString(), (byte)r.Outcome, r.MetricsHash.ToString(), r.State.ToString(),
-        [.. r.Sent.Select(s => new SentDto(s.Hash.ToString(), Hex.Encode(s.Raw), s.Nonce, Str(s.MaxFeePerGas), Str(s.MaxPriorityFeePerGas), s.SentAtUnixMs, s.GasLimit))],
-        r.MinedHash?.ToString(), r.Error, r.ClaimToken, r.ClaimedAtUnixMs, r.MinedBlockNumber);
-
-    private static AttestationTxRecord Decode(RecordDto d) => new(
-        BookingId.Parse(d.BookingId),
-        (Outcome)d.Outcome,
-        Hash32.Parse(d.MetricsHash),
-        Enum.Parse<AttestationTxState>(d.State),
-        [.. d.Sent.Select(s => new SentTransaction(Hash32.Parse(s.Hash), Hex.Decode(s.Raw), s.Nonce, Big(s.MaxFee), Big(s.Tip), s.SentAtUnixMs) { GasLimit = s.GasLimit })],
-        d.MinedHash is null ? null : Hash32.Parse(d.MinedHash),
-        d.Error)
-    {
-        ClaimToken = d.ClaimToken,
-        ClaimedAtUnixMs = d.ClaimedAtUnixMs,
-        MinedBlockNumber = d.MinedBlockNumber,
-    };
-
-    private static string Str(BigInteger value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static BigInteger Big(string value) => BigInteger.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
 }

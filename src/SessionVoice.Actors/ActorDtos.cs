@@ -1,4 +1,3 @@
-using System.Globalization;
 using SessionVoice.Actors.Interfaces;
 using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
@@ -50,8 +49,4 @@ public static class ActorDtos
 
     private static EscrowError Error(SubmissionResultDto d) =>
         new(Enum.TryParse<EscrowErrorKind>(d.ErrorKind, out var kind) ? kind : EscrowErrorKind.Unknown, new RevertReason.ErrorString(d.Reason ?? string.Empty));
-
-    public static string Key(BookingId id) => id.ToString();
-
-    internal static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,8 +1,5 @@
-using System.Globalization;
-using System.Numerics;
 using System.Text.Json;
 using SessionVoice.Core.Escrow;
-using SessionVoice.Core.Ethereum;
 
 namespace SessionVoice.Api.Standalone;
 
@@ -71,36 +68,7 @@ public sealed class SqliteAttestationTxStore : IAttestationTxStore
         return Task.FromResult(deleted == 1);
     }
 
-    private sealed record SentDto(string Hash, string Raw, ulong Nonce, string MaxFee, string Tip, long SentAtUnixMs, ulong GasLimit);
+    private static string Encode(AttestationTxRecord r) => JsonSerializer.Serialize(AttestationTxRecordDto.From(r));
 
-    private sealed record RecordDto(
-        string BookingId, byte Outcome, string MetricsHash, string State, List<SentDto> Sent, string? MinedHash, string? Error,
-        string? ClaimToken, long ClaimedAtUnixMs, ulong? MinedBlockNumber);
-
-    private static string Encode(AttestationTxRecord r) => JsonSerializer.Serialize(new RecordDto(
-        r.BookingId.ToString(), (byte)r.Outcome, r.MetricsHash.ToString(), r.State.ToString(),
-        [.. r.Sent.Select(s => new SentDto(s.Hash.ToString(), Hex.Encode(s.Raw), s.Nonce, Str(s.MaxFeePerGas), Str(s.MaxPriorityFeePerGas), s.SentAtUnixMs, s.GasLimit))],
-        r.MinedHash?.ToString(), r.Error, r.ClaimToken, r.ClaimedAtUnixMs, r.MinedBlockNumber));
-
-    private static AttestationTxRecord Decode(string json)
-    {
-        var d = JsonSerializer.Deserialize<RecordDto>(json)!;
-        return new AttestationTxRecord(
-            Core.Escrow.BookingId.Parse(d.BookingId),
-            (Outcome)d.Outcome,
-            Hash32.Parse(d.MetricsHash),
-            Enum.Parse<AttestationTxState>(d.State),
-            [.. d.Sent.Select(s => new SentTransaction(Hash32.Parse(s.Hash), Hex.Decode(s.Raw), s.Nonce, Big(s.MaxFee), Big(s.Tip), s.SentAtUnixMs) { GasLimit = s.GasLimit })],
-            d.MinedHash is null ? null : Hash32.Parse(d.MinedHash),
-            d.Error)
-        {
-            ClaimToken = d.ClaimToken,
-            ClaimedAtUnixMs = d.ClaimedAtUnixMs,
-            MinedBlockNumber = d.MinedBlockNumber,
-        };
-    }
-
-    private static string Str(BigInteger value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static BigInteger Big(string value) => BigInteger.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
+    private static AttestationTxRecord Decode(string json) => JsonSerializer.Deserialize<AttestationTxRecordDto>(json)!.ToRecord();
 }
