@@ -30,6 +30,7 @@ public static class Hosting
     public static WebApplicationBuilder AddSessionVoice(this WebApplicationBuilder builder)
     {
         var settings = ServiceSettings.Load(builder.Configuration);
+        builder.AddObservability();
         var services = builder.Services;
         services.AddSingleton(settings);
         services.TryAddSingleton(TimeProvider.System);

@@ -20,10 +20,12 @@ public sealed class ApiHost : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
 
     private readonly TimeProvider? _time;
+    private readonly Action<IServiceCollection>? _services;
 
-    public ApiHost(IDictionary<string, string?> settings, TimeProvider? time = null)
+    public ApiHost(IDictionary<string, string?> settings, TimeProvider? time = null, Action<IServiceCollection>? services = null)
     {
         _time = time;
+        _services = services;
         _settings = new Dictionary<string, string?>(settings);
         UseKestrel(0);
     }
@@ -55,6 +57,10 @@ public sealed class ApiHost : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
         builder.UseEnvironment("Production");
+        if (_services is { } configure)
+        {
+            builder.ConfigureTestServices(configure);
+        }
         if (_time is { } time)
         {
             builder.ConfigureTestServices(services =>

@@ -39,11 +39,14 @@ public sealed class SettlementScenario : IAsyncDisposable
 
     private IDictionary<string, string?> _extra = new Dictionary<string, string?>();
 
+    private Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? _services;
+
     public static async Task<SettlementScenario> StartAsync(
-        uint durationMins = 10, uint graceMins = 2, uint minOverlapMins = 3, long startsInSeconds = 120, IDictionary<string, string?>? extraSettings = null)
+        uint durationMins = 10, uint graceMins = 2, uint minOverlapMins = 3, long startsInSeconds = 120, IDictionary<string, string?>? extraSettings = null,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
     {
         var chain = await EscrowChain.StartAsync();
-        var scenario = new SettlementScenario(chain, new ShiftedTime(), ApiHost.TempDataDir()) { _extra = extraSettings ?? new Dictionary<string, string?>() };
+        var scenario = new SettlementScenario(chain, new ShiftedTime(), ApiHost.TempDataDir()) { _extra = extraSettings ?? new Dictionary<string, string?>(), _services = services };
         scenario.StartApi();
         scenario.HostToken = await scenario.Client.SignInAsync(Host);
         scenario.GuestToken = await scenario.Client.SignInAsync(Guest);
@@ -64,7 +67,7 @@ public sealed class SettlementScenario : IAsyncDisposable
         {
             settings[key] = value;
         }
-        Api = new ApiHost(settings, Time);
+        Api = new ApiHost(settings, Time, _services);
         Client = Api.Client();
     }
 

@@ -5,6 +5,7 @@ using SessionVoice.Api.Auth;
 using SessionVoice.Api.Infrastructure;
 using SessionVoice.Api.Sessions;
 using SessionVoice.Core.Ethereum;
+using SessionVoice.Core.Telemetry;
 
 namespace SessionVoice.Api.Apis;
 
@@ -70,16 +71,17 @@ public static class AuthApi
         var now = s.Time.GetUtcNow().ToUnixTimeSeconds();
         if (Math.Abs(now - timestamp) > MessageWindowSeconds)
         {
-            return ApiError.Unauthorized("message expired");
+            return Refused("message", "message expired");
         }
         if (!await s.Signatures.VerifyAsync(wallet, message, signature, ct))
         {
-            return ApiError.Unauthorized("invalid signature");
+            return Refused("message", "invalid signature");
         }
         if (!await s.Store.TryUseSignInMessageAsync(wallet, timestamp, now, ct))
         {
-            return ApiError.Unauthorized("message already used");
+            return Refused("message", "message already used");
         }
+        Count("message", "ok");
         s.Logger.LogInformation("Signed in {Wallet} (message)", wallet);
         return TypedResults.Ok(new TokenResponse(s.Jwt.Issue(wallet)));
     }
@@ -125,19 +127,29 @@ public static class AuthApi
         var now = s.Time.GetUtcNow().ToUnixTimeSeconds();
         if (nonce.Length > 128 || !await s.Store.IsNonceUsableAsync(nonce, wallet, now, ct))
         {
-            return ApiError.Unauthorized("invalid or expired nonce");
+            return Refused("nonce", "invalid or expired nonce");
         }
         // The signature is checked before the nonce is consumed: a bad signature must not burn it.
         if (!await s.Signatures.VerifyAsync(wallet, nonce, signature, ct))
         {
-            return ApiError.Unauthorized("invalid signature");
+            return Refused("nonce", "invalid signature");
         }
         if (!await s.Store.TryConsumeNonceAsync(nonce, wallet, now, ct))
         {
-            return ApiError.Unauthorized("invalid or expired nonce");
+            return Refused("nonce", "invalid or expired nonce");
         }
+        Count("nonce", "ok");
         s.Logger.LogInformation("Signed in {Wallet} (nonce)", wallet);
         return TypedResults.Ok(new TokenResponse(s.Jwt.Issue(wallet)));
+    }
+
+    private static void Count(string flow, string result) =>
+        SessionVoiceTelemetry.SignIns.Add(1, new KeyValuePair<string, object?>("flow", flow), new KeyValuePair<string, object?>("result", result));
+
+    private static IResult Refused(string flow, string error)
+    {
+        Count(flow, error);
+        return ApiError.Unauthorized(error);
     }
 
     internal static bool TryParseMessage(string message, out long timestamp)

@@ -7,6 +7,7 @@ using SessionVoice.Api.Settlement;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Core.Sessions;
+using SessionVoice.Core.Telemetry;
 
 namespace SessionVoice.Api.Apis;
 
@@ -108,7 +109,9 @@ public static class SessionApi
         {
             return ApiError.Unauthorized("unauthorized");
         }
-        return ToGrantResult(await sessions.JoinAsync(id, wallet, ct));
+        var result = await sessions.JoinAsync(id, wallet, ct);
+        SessionVoiceTelemetry.Joins.Add(1, new KeyValuePair<string, object?>("result", result.Refusal == SessionRefusal.None ? "ok" : result.Refusal.ToString()));
+        return ToGrantResult(result);
     }
 
     public static async Task<IResult> RenewAsync(string id, ClaimsPrincipal user, IBookingSessions sessions, CancellationToken ct)

@@ -4,6 +4,7 @@ using SessionVoice.Api.Configuration;
 using SessionVoice.Api.Infrastructure;
 using SessionVoice.Api.Settlement;
 using SessionVoice.Core.Agora;
+using SessionVoice.Core.Telemetry;
 
 namespace SessionVoice.Api.Apis;
 
@@ -44,6 +45,7 @@ public static class WebhookApi
             || (settings.WebhookAcceptSha1 && NcsSignature.Verify(secretBytes, body, request.Headers[NcsSignature.V1Header].ToString(), NcsSignatureAlgorithm.HmacSha1));
         if (!verified)
         {
+            Count("bad_signature");
             return ApiError.Unauthorized("invalid signature");
         }
         var parsed = NcsNotice.Parse(body);
@@ -77,7 +79,13 @@ public static class WebhookApi
         return Ok(stored);
     }
 
-    private static Microsoft.AspNetCore.Http.HttpResults.Ok<WebhookAck> Ok(bool stored) => TypedResults.Ok(new WebhookAck(true, stored));
+    private static void Count(string result) => SessionVoiceTelemetry.WebhookEvents.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    private static Microsoft.AspNetCore.Http.HttpResults.Ok<WebhookAck> Ok(bool stored)
+    {
+        Count(stored ? "stored" : "ignored");
+        return TypedResults.Ok(new WebhookAck(true, stored));
+    }
 
     private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
     {

@@ -81,6 +81,20 @@ public sealed class JsonRpcClient(HttpClient http, Uri endpoint) : IJsonRpc
 
     private async Task<JsonDocument> PostAsync(string method, byte[] body, CancellationToken ct)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            return await PostCoreAsync(method, body, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            Telemetry.SessionVoiceTelemetry.RpcDuration.Record(
+                System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("method", method));
+        }
+    }
+
+    private async Task<JsonDocument> PostCoreAsync(string method, byte[] body, CancellationToken ct)
+    {
         HttpResponseMessage response;
         try
         {

@@ -78,7 +78,7 @@ public sealed class BookingSettlement(
         var events = await EventsAsync(snapshot, ct);
         var at = DecisionTime(await store.DueAtAsync(id, ct), now);
         var decision = OutcomePolicy.Decide(snapshot, events, at, options.Policy);
-        counters.Decision();
+        counters.Decision(decision);
         logger.LogDebug("Decided {BookingId} as of {At} (now {Now}): {Decision}", id, at, now, decision);
         switch (decision)
         {

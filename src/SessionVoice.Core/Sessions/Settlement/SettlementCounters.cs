@@ -22,15 +22,39 @@ public sealed class SettlementCounters
 
     public long Failed => Interlocked.Read(ref _failed);
 
-    public void Decision() => Interlocked.Increment(ref _decisions);
+    public void Decision(Decision decision)
+    {
+        Interlocked.Increment(ref _decisions);
+        Telemetry.SessionVoiceTelemetry.Decisions.Add(1, new KeyValuePair<string, object?>("kind", decision.GetType().Name));
+    }
 
-    public void Submit() => Interlocked.Increment(ref _submitted);
+    public void Submit()
+    {
+        Interlocked.Increment(ref _submitted);
+        Telemetry.SessionVoiceTelemetry.Attestations.Add(1, new KeyValuePair<string, object?>("result", "submitted"));
+    }
 
-    public void Mine() => Interlocked.Increment(ref _mined);
+    public void Mine()
+    {
+        Interlocked.Increment(ref _mined);
+        Telemetry.SessionVoiceTelemetry.Attestations.Add(1, new KeyValuePair<string, object?>("result", "mined"));
+    }
 
-    public void Settle() => Interlocked.Increment(ref _settled);
+    public void Settle()
+    {
+        Interlocked.Increment(ref _settled);
+        Telemetry.SessionVoiceTelemetry.Attestations.Add(1, new KeyValuePair<string, object?>("result", "settled"));
+    }
 
-    public void MissWindow() => Interlocked.Increment(ref _windowMissed);
+    public void MissWindow()
+    {
+        Interlocked.Increment(ref _windowMissed);
+        Telemetry.SessionVoiceTelemetry.Attestations.Add(1, new KeyValuePair<string, object?>("result", "window_missed"));
+    }
 
-    public void Fail() => Interlocked.Increment(ref _failed);
+    public void Fail()
+    {
+        Interlocked.Increment(ref _failed);
+        Telemetry.SessionVoiceTelemetry.Attestations.Add(1, new KeyValuePair<string, object?>("result", "failed"));
+    }
 }
