@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Dapr.Actors.Client;
 using SessionVoice.Actors;
@@ -125,6 +126,9 @@ public static class Hosting
             policy.AllowAnyHeader().AllowAnyMethod();
         }));
         services.AddOpenApi();
+        // Nothing here uses data protection (no cookies, no antiforgery; JWTs are signed with JWT_SECRET):
+        // keep its keys in memory so a read-only root filesystem needs no key folder.
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
         return builder;
     }
 
