@@ -67,6 +67,7 @@ public static class Hosting
         services.AddSingleton<IPresenceStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton(sp => new WalletSignatures(sp.GetService<EthClient>(), sp.GetRequiredService<ILogger<WalletSignatures>>()));
         services.AddSingleton<JwtTokens>();
+        services.AddSingleton<SignInNonces>();
         services.AddSingleton<AuthServices>();
         services.AddSingleton(sp => new RtcTokenIssuer(settings.Agora, sp.GetRequiredService<TimeProvider>(), new RtcTokenOptions(settings.PublishVideo, settings.PublishData)));
         services.AddSingleton<SqliteSettlementStore>();

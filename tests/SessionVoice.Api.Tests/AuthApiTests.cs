@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Testing;
 
@@ -113,7 +114,7 @@ public class AuthApiTests(ChainApiFixture fx) : IClassFixture<ChainApiFixture>
     public async Task Nonce_flow_signs_in_once_per_nonce()
     {
         var nonce = (await (await fx.Client.PostJsonAsync("/auth/nonce", new { wallet = Guest.Address.ToChecksumString() })).JsonAsync()).GetProperty("nonce").GetString()!;
-        Assert.Equal(32, nonce.Length);
+        Assert.Equal(80, nonce.Length);
         var body = new { wallet = Guest.Address.ToString(), nonce, signature = PersonalMessage.Sign(nonce, Guest).ToHex() };
         var first = await fx.Client.PostJsonAsync("/auth/verify", body);
         Assert.True(first.IsSuccessStatusCode, await first.Content.ReadAsStringAsync());
@@ -140,6 +141,50 @@ public class AuthApiTests(ChainApiFixture fx) : IClassFixture<ChainApiFixture>
         await (await fx.Client.PostJsonAsync("/auth/verify", new { wallet = Guest.Address.ToString(), nonce = "0123456789abcdef0123456789abcdef", signature = PersonalMessage.Sign("x", Guest).ToHex() }))
             .AssertErrorAsync(401, "invalid or expired nonce");
         await (await fx.Client.PostJsonAsync("/auth/nonce", new { wallet = "nope" })).AssertErrorAsync(400, "wallet must be a 0x-prefixed 20-byte address");
+    }
+
+    [Fact]
+    public async Task A_tampered_nonce_is_refused()
+    {
+        var nonce = (await (await fx.Client.PostJsonAsync("/auth/nonce", new { wallet = Guest.Address.ToString() })).JsonAsync()).GetProperty("nonce").GetString()!;
+        foreach (var forged in new[] { (nonce[0] == 'a' ? "b" : "a") + nonce[1..], nonce[..^1] + (nonce[^1] == '0' ? "1" : "0"), nonce[..40] })
+        {
+            await (await fx.Client.PostJsonAsync("/auth/verify", new { wallet = Guest.Address.ToString(), nonce = forged, signature = PersonalMessage.Sign(forged, Guest).ToHex() }))
+                .AssertErrorAsync(401, "invalid or expired nonce");
+        }
+    }
+
+    [Fact]
+    public void A_nonce_expires_after_its_lifetime_and_is_bound_to_its_wallet()
+    {
+        var nonces = new Auth.SignInNonces(Configuration.ServiceSettings.Load(
+            new ConfigurationBuilder().AddInMemoryCollection(SettingsForMock()).Build()));
+        var nonce = nonces.Issue(Guest.Address, 1_000);
+        Assert.True(nonces.IsValid(nonce, Guest.Address, 1_000, out var expires));
+        Assert.Equal(1_000, expires);
+        Assert.False(nonces.IsValid(nonce, Guest.Address, 1_001, out _));
+        Assert.False(nonces.IsValid(nonce, Stranger.Address, 900, out _));
+    }
+
+    private static Dictionary<string, string?> SettingsForMock()
+    {
+        var settings = ApiHost.BaseSettings("/tmp/unused");
+        settings["MOCK_ESCROW"] = "1";
+        settings["MOCK_HOST"] = Guest.Address.ToString();
+        settings["MOCK_GUEST"] = Stranger.Address.ToString();
+        return settings;
+    }
+
+    [Fact]
+    public async Task A_nonce_issued_by_one_replica_signs_in_on_another_once()
+    {
+        var other = ApiHost.ChainSettings(fx.Chain, ApiHost.TempDataDir());
+        await using var replica = new ApiHost(other);
+        using var second = replica.Client();
+        var nonce = (await (await fx.Client.PostJsonAsync("/auth/nonce", new { wallet = Guest.Address.ToString() })).JsonAsync()).GetProperty("nonce").GetString()!;
+        var body = new { wallet = Guest.Address.ToString(), nonce, signature = PersonalMessage.Sign(nonce, Guest).ToHex() };
+        Assert.True((await second.PostJsonAsync("/auth/verify", body)).IsSuccessStatusCode);
+        await (await second.PostJsonAsync("/auth/verify", body)).AssertErrorAsync(401, "invalid or expired nonce");
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json.Serialization;
 using SessionVoice.Api.Auth;
 using SessionVoice.Api.Infrastructure;
@@ -13,8 +12,10 @@ public sealed record TokenResponse([property: JsonPropertyName("token")] string 
 
 public sealed record NonceResponse([property: JsonPropertyName("nonce")] string Nonce);
 
-public sealed class AuthServices(IAuthStore store, WalletSignatures signatures, JwtTokens jwt, TimeProvider time, ILogger<AuthServices> logger)
+public sealed class AuthServices(IAuthStore store, WalletSignatures signatures, JwtTokens jwt, SignInNonces nonces, TimeProvider time, ILogger<AuthServices> logger)
 {
+    public SignInNonces Nonces => nonces;
+
     public IAuthStore Store => store;
 
     public WalletSignatures Signatures => signatures;
@@ -97,10 +98,8 @@ public static class AuthApi
         {
             return walletError!;
         }
-        // 128 random bits, as hex: plain text a wallet shows as it is.
-        var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        var now = s.Time.GetUtcNow().ToUnixTimeSeconds();
-        await s.Store.SaveNonceAsync(nonce, wallet, now + NonceLifetimeSeconds, ct);
+        // Verifiable by any replica: nothing is stored until it is used.
+        var nonce = s.Nonces.Issue(wallet, s.Time.GetUtcNow().ToUnixTimeSeconds() + NonceLifetimeSeconds);
         return TypedResults.Ok(new NonceResponse(nonce));
     }
 
@@ -125,7 +124,7 @@ public static class AuthApi
             return signatureError!;
         }
         var now = s.Time.GetUtcNow().ToUnixTimeSeconds();
-        if (nonce.Length > 128 || !await s.Store.IsNonceUsableAsync(nonce, wallet, now, ct))
+        if (!s.Nonces.IsValid(nonce, wallet, now, out var expiresAt) || await s.Store.IsNonceUsedAsync(nonce, ct))
         {
             return Refused("nonce", "invalid or expired nonce");
         }
@@ -134,7 +133,7 @@ public static class AuthApi
         {
             return Refused("nonce", "invalid signature");
         }
-        if (!await s.Store.TryConsumeNonceAsync(nonce, wallet, now, ct))
+        if (!await s.Store.TryUseNonceAsync(nonce, expiresAt, now, ct))
         {
             return Refused("nonce", "invalid or expired nonce");
         }

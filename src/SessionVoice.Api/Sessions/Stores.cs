@@ -10,13 +10,11 @@ public interface IAuthStore
     /// <summary>Records (wallet, timestamp) as used; false when it was used before (a replay).</summary>
     Task<bool> TryUseSignInMessageAsync(Address wallet, long timestamp, long nowUnix, CancellationToken ct);
 
-    Task SaveNonceAsync(string nonce, Address wallet, long expiresAtUnix, CancellationToken ct);
+    /// <summary>True when this nonce has already signed someone in.</summary>
+    Task<bool> IsNonceUsedAsync(string nonce, CancellationToken ct);
 
-    /// <summary>Issued to this wallet, unused and unexpired: checked before the signature, consumed after.</summary>
-    Task<bool> IsNonceUsableAsync(string nonce, Address wallet, long nowUnix, CancellationToken ct);
-
-    /// <summary>Marks the nonce used; false when another request consumed it first.</summary>
-    Task<bool> TryConsumeNonceAsync(string nonce, Address wallet, long nowUnix, CancellationToken ct);
+    /// <summary>Marks the nonce used; false when another request used it first.</summary>
+    Task<bool> TryUseNonceAsync(string nonce, long expiresAtUnix, long nowUnix, CancellationToken ct);
 
     Task CheckWritableAsync(long nowUnix, CancellationToken ct);
 }

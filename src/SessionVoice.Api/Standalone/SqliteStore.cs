@@ -19,8 +19,7 @@ public sealed class SqliteStore : IAuthStore, IPresenceStore
             CREATE TABLE IF NOT EXISTS auth_messages (
                 wallet TEXT NOT NULL, ts INTEGER NOT NULL, used_at INTEGER NOT NULL,
                 PRIMARY KEY (wallet, ts)) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS auth_nonces (
-                nonce TEXT PRIMARY KEY, wallet TEXT NOT NULL, expires_at INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS used_nonces (nonce TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS presence (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
                 booking_id TEXT NOT NULL, party TEXT NOT NULL, wallet TEXT NOT NULL, kind TEXT NOT NULL,
@@ -47,32 +46,20 @@ public sealed class SqliteStore : IAuthStore, IPresenceStore
         return Task.FromResult(inserted == 1);
     }
 
-    public Task SaveNonceAsync(string nonce, Address wallet, long expiresAtUnix, CancellationToken ct)
+    public Task<bool> IsNonceUsedAsync(string nonce, CancellationToken ct)
     {
         using var connection = Open();
-        Execute(connection, "DELETE FROM auth_nonces WHERE expires_at < $cutoff", ("$cutoff", expiresAtUnix - 3600));
-        Execute(connection, "INSERT INTO auth_nonces (nonce, wallet, expires_at) VALUES ($n, $w, $e)",
-            ("$n", nonce), ("$w", wallet.ToString()), ("$e", expiresAtUnix));
-        return Task.CompletedTask;
-    }
-
-    public Task<bool> IsNonceUsableAsync(string nonce, Address wallet, long nowUnix, CancellationToken ct)
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM auth_nonces WHERE nonce = $n AND wallet = $w AND used = 0 AND expires_at >= $now";
-        command.Parameters.AddWithValue("$n", nonce);
-        command.Parameters.AddWithValue("$w", wallet.ToString());
-        command.Parameters.AddWithValue("$now", nowUnix);
+        using var command = SqliteDatabase.Command(connection, "SELECT COUNT(*) FROM used_nonces WHERE nonce = $n", ("$n", nonce));
         return Task.FromResult((long)command.ExecuteScalar()! == 1);
     }
 
-    public Task<bool> TryConsumeNonceAsync(string nonce, Address wallet, long nowUnix, CancellationToken ct)
+    public Task<bool> TryUseNonceAsync(string nonce, long expiresAtUnix, long nowUnix, CancellationToken ct)
     {
         using var connection = Open();
-        var updated = Execute(connection, "UPDATE auth_nonces SET used = 1 WHERE nonce = $n AND wallet = $w AND used = 0 AND expires_at >= $now",
-            ("$n", nonce), ("$w", wallet.ToString()), ("$now", nowUnix));
-        return Task.FromResult(updated == 1);
+        // An expired nonce is refused by its own expiry: its row is no longer needed.
+        Execute(connection, "DELETE FROM used_nonces WHERE expires_at < $now", ("$now", nowUnix));
+        var inserted = Execute(connection, "INSERT OR IGNORE INTO used_nonces (nonce, expires_at) VALUES ($n, $e)", ("$n", nonce), ("$e", expiresAtUnix));
+        return Task.FromResult(inserted == 1);
     }
 
     public Task AppendAsync(BookingId booking, Address wallet, PresenceEvent e, long recordedAtMs, CancellationToken ct)
