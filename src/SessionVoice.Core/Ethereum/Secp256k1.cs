@@ -10,7 +10,11 @@ using BcBigInteger = Org.BouncyCastle.Math.BigInteger;
 
 namespace SessionVoice.Core.Ethereum;
 
-/// <summary>secp256k1 signing (RFC 6979, low-s) and public-key recovery on BouncyCastle.</summary>
+/// <summary>
+/// secp256k1 signing (RFC 6979, low-s) and public-key recovery. Recovery and signing use
+/// libsecp256k1 when <see cref="Secp256k1Native.IsAvailable"/> is true, and BouncyCastle otherwise.
+/// Both paths return the same bytes (Secp256k1NativeTests).
+/// </summary>
 public static class Secp256k1
 {
     private static readonly X9ECParameters Curve = CustomNamedCurves.GetByName("secp256k1");
@@ -53,6 +57,23 @@ public static class Secp256k1
         {
             throw new ArgumentException("not a valid secp256k1 private key", nameof(privateKey));
         }
+        // libsecp256k1 uses the same RFC 6979 nonce and the same low-s rule. If it produces nothing
+        // usable (for example, an expected key that does not match), the managed path runs and
+        // throws as it always did.
+        if (Secp256k1Native.IsAvailable && Secp256k1Native.TrySign(hash, privateKey, expectedPublicKey, out var signature))
+        {
+            return signature;
+        }
+        return SignManaged(hash, privateKey, expectedPublicKey);
+    }
+
+    /// <summary>The BouncyCastle signing path, whatever <see cref="Secp256k1Native.IsAvailable"/> says (for tests).</summary>
+    internal static Signature SignManaged(Hash32 hash, ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> expectedPublicKey = default)
+    {
+        if (!IsValidPrivateKey(privateKey))
+        {
+            throw new ArgumentException("not a valid secp256k1 private key", nameof(privateKey));
+        }
         var signer = new ECDsaSigner(new HMacDsaKCalculator(new Sha256Digest()));
         signer.Init(true, new ECPrivateKeyParameters(new BcBigInteger(1, privateKey), Domain));
         var digest = hash.ToArray();
@@ -78,7 +99,19 @@ public static class Secp256k1
     /// <summary>Recovers the 64-byte X‖Y public key, or null when the signature is not valid for any key.</summary>
     public static byte[]? RecoverPublicKey(Hash32 hash, Signature signature)
     {
-        if (signature.R.Sign <= 0 || signature.S.Sign <= 0 || signature.R >= Order || signature.S >= Order || signature.RecoveryId > 1)
+        if (!IsInRange(signature))
+        {
+            return null;
+        }
+        return Secp256k1Native.IsAvailable
+            ? Secp256k1Native.RecoverPublicKey(hash, signature)
+            : RecoverPublicKeyManaged(hash, signature);
+    }
+
+    /// <summary>The BouncyCastle recovery path, whatever <see cref="Secp256k1Native.IsAvailable"/> says (for tests).</summary>
+    internal static byte[]? RecoverPublicKeyManaged(Hash32 hash, Signature signature)
+    {
+        if (!IsInRange(signature))
         {
             return null;
         }
@@ -91,6 +124,11 @@ public static class Secp256k1
         var publicKey = RecoverPublicKey(hash, signature);
         return publicKey is null ? null : Address.FromPublicKey(publicKey);
     }
+
+    // r and s in [1, n) and recovery id 0 or 1, on both paths. Low-s is the caller's rule
+    // (PersonalMessage.Recover): recovery itself accepts the high-s twin, as ecrecover does.
+    private static bool IsInRange(Signature signature) =>
+        signature.R.Sign > 0 && signature.S.Sign > 0 && signature.R < Order && signature.S < Order && signature.RecoveryId <= 1;
 
     // Q = r⁻¹ (s·R − e·G), with R the curve point whose x is r and whose y parity is the recovery id.
     // Recovery ids 2 and 3 (x = r + n) would need r < p − n, which practically never happens: not supported.

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// One bounded autocannon run against 127.0.0.1; prints one JSON line with the figures.
+//   node load.js <url> <connections> <amount> [--bodies file.json] [--body json] [--token jwt]
+// With --bodies, every request takes the next body (each one used once: replay protection stays on).
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const autocannon = require(path.join(__dirname, '..', 'tools', 'node_modules', 'autocannon'));
+
+const [url, connections, amount, ...rest] = process.argv.slice(2);
+if (!url || !new URL(url).hostname.match(/^(127\.0\.0\.1|localhost)$/)) {
+  console.error('usage: node load.js <http://127.0.0.1:port/path> <connections> <amount> [--bodies f] [--body json] [--token jwt]');
+  process.exit(2);
+}
+const opt = (name) => { const i = rest.indexOf(name); return i >= 0 ? rest[i + 1] : undefined; };
+const bodies = opt('--bodies') ? JSON.parse(fs.readFileSync(opt('--bodies'), 'utf8')) : null;
+const headers = { 'content-type': 'application/json' };
+if (opt('--token')) headers.authorization = `Bearer ${opt('--token')}`;
+let next = 0;
+
+autocannon({
+  url,
+  method: 'POST',
+  headers,
+  connections: Number(connections),
+  amount: Number(amount),
+  timeout: 10,
+  body: bodies ? undefined : (opt('--body') ?? ''),
+  requests: bodies ? [{ setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }) }] : undefined,
+}, (err, result) => {
+  if (err) { console.error(err); process.exit(1); }
+  console.log(JSON.stringify({
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+    total: result.requests.total,
+  }));
+});
