@@ -72,7 +72,6 @@ public static class Hosting
         services.AddSingleton(sp => new RtcTokenIssuer(settings.Agora, sp.GetRequiredService<TimeProvider>(), new RtcTokenOptions(settings.PublishVideo, settings.PublishData)));
         services.AddSingleton<SqliteSettlementStore>();
         services.AddSingleton<SqliteObservedStore>();
-        services.AddSingleton<SettlementWaker>();
         services.AddSingleton<SettlementCounters>();
         services.AddSingleton<JoinGrants>();
         services.AddSingleton(new SettlementOptions(

@@ -97,7 +97,6 @@ public sealed class StandaloneBookingSessions(
     JoinGrants grants,
     BookingSettlement settlement,
     SqliteSettlementStore schedule,
-    SettlementWaker waker,
     TimeProvider time,
     ILogger<StandaloneBookingSessions> logger) : IBookingSessions
 {
@@ -174,7 +173,6 @@ public sealed class StandaloneBookingSessions(
             using (await _locks.AcquireAsync(id, ct))
             {
                 await presence.AppendAsync(id, wallet, new PresenceEvent(grant.Party, PresenceKind.Join, nowMs, PresenceSource.Claimed), nowMs, ct);
-                waker.Wake(id);
             }
             logger.LogInformation("Join {BookingId} {Party} uid {Uid}", id, grant.Party, grant.Uid);
         }
@@ -198,7 +196,6 @@ public sealed class StandaloneBookingSessions(
             var log = new PresenceLog(await presence.ListAsync(id, ct));
             var duration = log.IsIn(party) ? nowMs - log.IntervalsOf(party)[^1].FromMs : 0;
             await presence.AppendAsync(id, wallet, new PresenceEvent(party, PresenceKind.Leave, nowMs, PresenceSource.Claimed), nowMs, ct);
-            waker.Wake(id);
             logger.LogInformation("Leave {BookingId} {Party} after {DurationMs} ms", id, party, duration);
             return SessionResult.Ok<long?>(Math.Max(0, duration));
         }

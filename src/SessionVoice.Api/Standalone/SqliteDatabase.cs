@@ -27,12 +27,18 @@ public sealed class SqliteDatabase
 
     public string Path { get; }
 
-    public SqliteConnection Open()
+    /// <param name="durability">
+    /// <see cref="Durability.PowerLoss"/> (synchronous=FULL) for the money path — decisions, attestations,
+    /// signed transactions: on disk before the answer, even across a power cut.
+    /// <see cref="Durability.ProcessCrash"/> (synchronous=NORMAL, WAL) for sign-in replay records and
+    /// presence: in the WAL before the answer, so a process crash or restart loses nothing; only an OS
+    /// crash could drop the last few commits.
+    /// </param>
+    public SqliteConnection Open(Durability durability = Durability.PowerLoss)
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        // FULL: a commit is on disk before the response goes out, even across a power cut.
-        Execute(connection, "PRAGMA synchronous = FULL;");
+        Execute(connection, durability == Durability.PowerLoss ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;");
         return connection;
     }
 
@@ -42,9 +48,9 @@ public sealed class SqliteDatabase
     /// Runs several writes as one transaction, one writer at a time in this process: one commit (one
     /// fsync) instead of several, and no SQLITE_BUSY retries between our own writers.
     /// </summary>
-    public T Write<T>(Func<SqliteConnection, SqliteTransaction, T> work)
+    public T Write<T>(Func<SqliteConnection, SqliteTransaction, T> work, Durability durability = Durability.PowerLoss)
     {
-        using var connection = Open();
+        using var connection = Open(durability);
         lock (_writeGate)
         {
             using var transaction = connection.BeginTransaction(deferred: false);
@@ -70,4 +76,10 @@ public sealed class SqliteDatabase
         }
         return command;
     }
+}
+
+public enum Durability
+{
+    PowerLoss,
+    ProcessCrash,
 }

@@ -42,7 +42,7 @@ public sealed class SqliteObservedStore
             SqliteSettlementStore.TrackAndWake(connection, booking, receivedAtMs / 1000);
         }
         return stored;
-    });
+    }, Durability.ProcessCrash);
 
     public IReadOnlyList<ObservedEvent> List(BookingId booking)
     {

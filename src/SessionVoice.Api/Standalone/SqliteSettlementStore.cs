@@ -14,10 +14,8 @@ public sealed class SqliteSettlementStore
     {
         _db = db;
         using var connection = db.Open();
+        SqliteDatabase.Execute(connection, TrackedTable);
         SqliteDatabase.Execute(connection, """
-            CREATE TABLE IF NOT EXISTS tracked (
-                booking_id TEXT PRIMARY KEY, due_at INTEGER NULL, last_decision TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
-            CREATE INDEX IF NOT EXISTS tracked_due ON tracked (due_at);
             CREATE TABLE IF NOT EXISTS attestations (
                 booking_id TEXT PRIMARY KEY, outcome INTEGER NOT NULL, source INTEGER NOT NULL, preimage BLOB NOT NULL,
                 metrics_hash TEXT NOT NULL, tx_hash TEXT NULL, status TEXT NOT NULL, detail TEXT NULL,
@@ -28,6 +26,13 @@ public sealed class SqliteSettlementStore
                 booking_id TEXT NOT NULL, detail TEXT NULL);
             """);
     }
+
+    /// <summary>The persisted schedule; created by every store that writes to it.</summary>
+    internal const string TrackedTable = """
+            CREATE TABLE IF NOT EXISTS tracked (
+                booking_id TEXT PRIMARY KEY, due_at INTEGER NULL, last_decision TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS tracked_due ON tracked (due_at);
+            """;
 
     /// <summary>Starts tracking (due now) unless the booking is already tracked; true when it was new.</summary>
     public bool Track(BookingId id, long dueAtUnix)

@@ -15,6 +15,7 @@ public sealed class SqliteStore : IAuthStore, IPresenceStore
     {
         _db = db;
         using var connection = Open();
+        Execute(connection, SqliteSettlementStore.TrackedTable);
         Execute(connection, """
             CREATE TABLE IF NOT EXISTS auth_messages (
                 wallet TEXT NOT NULL, ts INTEGER NOT NULL, used_at INTEGER NOT NULL,
@@ -31,7 +32,9 @@ public sealed class SqliteStore : IAuthStore, IPresenceStore
 
     public string Path => _db.Path;
 
-    private SqliteConnection Open() => _db.Open();
+    private SqliteConnection Open() => _db.Open(Durability.ProcessCrash);
+
+    private int _writes;
 
     private static int Execute(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters) =>
         SqliteDatabase.Execute(connection, sql, parameters);
@@ -39,8 +42,11 @@ public sealed class SqliteStore : IAuthStore, IPresenceStore
     public Task<bool> TryUseSignInMessageAsync(Address wallet, long timestamp, long nowUnix, CancellationToken ct)
     {
         using var connection = Open();
-        // Timestamps older than the ±300 s window can never be accepted again: forget them.
-        Execute(connection, "DELETE FROM auth_messages WHERE ts < $cutoff", ("$cutoff", nowUnix - 3600));
+        // Timestamps older than the ±300 s window can never be accepted again: forget them now and then.
+        if (Interlocked.Increment(ref _writes) % 1000 == 0)
+        {
+            Execute(connection, "DELETE FROM auth_messages WHERE ts < $cutoff", ("$cutoff", nowUnix - 3600));
+        }
         var inserted = Execute(connection, "INSERT OR IGNORE INTO auth_messages (wallet, ts, used_at) VALUES ($w, $ts, $now)",
             ("$w", wallet.ToString()), ("$ts", timestamp), ("$now", nowUnix));
         return Task.FromResult(inserted == 1);
@@ -57,20 +63,28 @@ public sealed class SqliteStore : IAuthStore, IPresenceStore
     {
         using var connection = Open();
         // An expired nonce is refused by its own expiry: its row is no longer needed.
-        Execute(connection, "DELETE FROM used_nonces WHERE expires_at < $now", ("$now", nowUnix));
+        if (Interlocked.Increment(ref _writes) % 1000 == 0)
+        {
+            Execute(connection, "DELETE FROM used_nonces WHERE expires_at < $now", ("$now", nowUnix));
+        }
         var inserted = Execute(connection, "INSERT OR IGNORE INTO used_nonces (nonce, expires_at) VALUES ($n, $e)", ("$n", nonce), ("$e", expiresAtUnix));
         return Task.FromResult(inserted == 1);
     }
 
+    /// <summary>The claim and the booking's wake-up in one transaction (one commit per join or leave).</summary>
     public Task AppendAsync(BookingId booking, Address wallet, PresenceEvent e, long recordedAtMs, CancellationToken ct)
     {
-        using var connection = Open();
-        Execute(connection, """
-            INSERT INTO presence (booking_id, party, wallet, kind, source, at_ms, recorded_at_ms)
-            VALUES ($b, $p, $w, $k, $s, $at, $rec)
-            """,
-            ("$b", booking.ToString()), ("$p", e.Party.ToString()), ("$w", wallet.ToString()), ("$k", e.Kind.ToString()),
-            ("$s", (int)e.Source), ("$at", e.AtMs), ("$rec", recordedAtMs));
+        _db.Write((connection, _) =>
+        {
+            Execute(connection, """
+                INSERT INTO presence (booking_id, party, wallet, kind, source, at_ms, recorded_at_ms)
+                VALUES ($b, $p, $w, $k, $s, $at, $rec)
+                """,
+                ("$b", booking.ToString()), ("$p", e.Party.ToString()), ("$w", wallet.ToString()), ("$k", e.Kind.ToString()),
+                ("$s", (int)e.Source), ("$at", e.AtMs), ("$rec", recordedAtMs));
+            SqliteSettlementStore.TrackAndWake(connection, booking, recordedAtMs / 1000);
+            return 0;
+        }, Durability.ProcessCrash);
         return Task.CompletedTask;
     }
 
