@@ -17,7 +17,6 @@ namespace SessionVoice.Api.Dapr;
 /// </summary>
 public sealed class DaprBookingSessions(
     IActorProxyFactory proxies,
-    IBookingDirectory bookings,
     JoinGrants grants,
     SettlementOptions options,
     TimeProvider time,
@@ -43,14 +42,10 @@ public sealed class DaprBookingSessions(
 
     public async Task<SessionResult<long?>> LeaveAsync(BookingId id, Address wallet, CancellationToken ct)
     {
-        var booking = await bookings.GetAsync(id, ct);
+        var (refusal, booking, party) = await grants.ParticipantAsync(id, wallet, ct);
         if (booking is null)
         {
-            return SessionResult.Refused<long?>(SessionRefusal.NotFound);
-        }
-        if (booking.PartyOf(wallet) is not { } party)
-        {
-            return SessionResult.Refused<long?>(SessionRefusal.NotParticipant);
+            return SessionResult.Refused<long?>(refusal);
         }
         var actor = Actor(id);
         var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -62,14 +57,10 @@ public sealed class DaprBookingSessions(
 
     public async Task<SessionResult<SessionReport>> ReportAsync(BookingId id, Address wallet, CancellationToken ct)
     {
-        var booking = await bookings.GetAsync(id, ct);
+        var (refusal, booking, party) = await grants.ParticipantAsync(id, wallet, ct);
         if (booking is null)
         {
-            return SessionResult.Refused<SessionReport>(SessionRefusal.NotFound);
-        }
-        if (booking.PartyOf(wallet) is null)
-        {
-            return SessionResult.Refused<SessionReport>(SessionRefusal.NotParticipant);
+            return SessionResult.Refused<SessionReport>(refusal);
         }
         var state = await Actor(id).GetStateAsync();
         var claims = state.Claims.Select(c => c.ToEvent()).ToList();

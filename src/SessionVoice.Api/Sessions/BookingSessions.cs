@@ -181,14 +181,10 @@ public sealed class StandaloneBookingSessions(
 
     public async Task<SessionResult<long?>> LeaveAsync(BookingId id, Address wallet, CancellationToken ct)
     {
-        var booking = await bookings.GetAsync(id, ct);
+        var (refusal, booking, party) = await grants.ParticipantAsync(id, wallet, ct);
         if (booking is null)
         {
-            return SessionResult.Refused<long?>(SessionRefusal.NotFound);
-        }
-        if (booking.PartyOf(wallet) is not { } party)
-        {
-            return SessionResult.Refused<long?>(SessionRefusal.NotParticipant);
+            return SessionResult.Refused<long?>(refusal);
         }
         using (await _locks.AcquireAsync(id, ct))
         {
@@ -203,14 +199,10 @@ public sealed class StandaloneBookingSessions(
 
     public async Task<SessionResult<SessionReport>> ReportAsync(BookingId id, Address wallet, CancellationToken ct)
     {
-        var booking = await bookings.GetAsync(id, ct);
+        var (refusal, booking, party) = await grants.ParticipantAsync(id, wallet, ct);
         if (booking is null)
         {
-            return SessionResult.Refused<SessionReport>(SessionRefusal.NotFound);
-        }
-        if (booking.PartyOf(wallet) is null)
-        {
-            return SessionResult.Refused<SessionReport>(SessionRefusal.NotParticipant);
+            return SessionResult.Refused<SessionReport>(refusal);
         }
         return SessionResult.Ok(SessionReport.Build(
             booking, await presence.ListAsync(id, ct), await settlement.EventsAsync(booking, ct), time.GetUtcNow(), settlement.Policy, settlement.SourceOfDecisions, schedule.GetAttestation(id)));

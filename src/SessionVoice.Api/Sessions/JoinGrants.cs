@@ -8,6 +8,17 @@ namespace SessionVoice.Api.Sessions;
 /// <summary>The join rules and the token: the same in both runtimes; recording the join is theirs.</summary>
 public sealed class JoinGrants(IBookingDirectory bookings, RtcTokenIssuer tokens, ChainInfo chain, TimeProvider time)
 {
+    /// <summary>The booking and the caller's part in it; a null booking comes with the refusal (not found, not a participant).</summary>
+    public async Task<(SessionRefusal Refusal, BookingSnapshot? Booking, Party Party)> ParticipantAsync(BookingId id, Address wallet, CancellationToken ct)
+    {
+        var booking = await bookings.GetAsync(id, ct);
+        if (booking is null)
+        {
+            return (SessionRefusal.NotFound, null, default);
+        }
+        return booking.PartyOf(wallet) is { } party ? (SessionRefusal.None, booking, party) : (SessionRefusal.NotParticipant, null, default);
+    }
+
     public async Task<SessionResult<JoinGrant>> GrantAsync(BookingId id, Address wallet, CancellationToken ct)
     {
         var booking = await bookings.GetAsync(id, ct);
