@@ -104,9 +104,26 @@ internal sealed class AccessToken2Builder
     /// </summary>
     internal static (byte[] K1, byte[] K2) SigningKey(string appCertificate, uint issueTs, uint salt)
     {
-        var k1 = HMACSHA256.HashData(new TokenWriter().U32(issueTs).ToArray(), Encoding.ASCII.GetBytes(appCertificate));
+        var k1 = FirstKey(appCertificate, issueTs);
         var k2 = HMACSHA256.HashData(new TokenWriter().U32(salt).ToArray(), k1);
         return (k1, k2);
+    }
+
+    // k1 depends only on the certificate and the issue second, and every token issued in one second
+    // shares it: keep the last one (an immutable record, so racing threads at worst compute it twice).
+    private sealed record FirstKeyCache(string Certificate, uint IssueTs, byte[] K1);
+
+    private static FirstKeyCache? _firstKey;
+
+    private static byte[] FirstKey(string appCertificate, uint issueTs)
+    {
+        if (_firstKey is { } cached && cached.IssueTs == issueTs && ReferenceEquals(cached.Certificate, appCertificate))
+        {
+            return cached.K1;
+        }
+        var k1 = HMACSHA256.HashData(new TokenWriter().U32(issueTs).ToArray(), Encoding.ASCII.GetBytes(appCertificate));
+        _firstKey = new FirstKeyCache(appCertificate, issueTs, k1);
+        return k1;
     }
 
     private AccessToken2Builder AddService(ushort type, byte[] body)

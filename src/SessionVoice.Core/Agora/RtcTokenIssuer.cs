@@ -56,8 +56,28 @@ public sealed class RtcTokenIssuer(AgoraCredentials creds, TimeProvider time, Rt
         {
             privileges[RtcPrivilege.PublishDataStream] = lifetime;
         }
-        var salt = (uint)RandomNumberGenerator.GetInt32(1, MaxSalt + 1);
+        var salt = NextSalt();
         var token = AccessToken2.BuildRtc(creds, channel.Name, uid, issueTs, salt, lifetime, privileges);
         return new IssuedRtcToken(token, issuedAt, issuedAt.AddSeconds(lifetime));
+    }
+
+    // Salts are not secrets (the reference draws them from Math.random): a per-thread buffer of CSPRNG
+    // output, refilled 256 at a time, saves one RNG call per token. 2^32 mod 99 999 999 skews the draw by
+    // under 1e-7, which does not matter for a salt.
+    [ThreadStatic]
+    private static uint[]? _salts;
+
+    [ThreadStatic]
+    private static int _nextSalt;
+
+    private static uint NextSalt()
+    {
+        if (_salts is null || _nextSalt == _salts.Length)
+        {
+            _salts ??= new uint[256];
+            RandomNumberGenerator.Fill(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_salts.AsSpan()));
+            _nextSalt = 0;
+        }
+        return 1 + _salts[_nextSalt++] % MaxSalt;
     }
 }
