@@ -169,9 +169,12 @@ public sealed class StandaloneBookingSessions(
         var result = await grants.GrantAsync(id, wallet, ct);
         if (record && result.Value is { } grant)
         {
-            var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
-            using (await _locks.AcquireAsync(id, ct))
+            // Shared: joins of one booking are recorded together (one group commit), never while its
+            // settlement decides; the time is read inside the turn, so a decision either sees a claim
+            // or the claim is later than the decision.
+            using (await _locks.AcquireSharedAsync(id, ct))
             {
+                var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
                 await presence.AppendAsync(id, wallet, new PresenceEvent(grant.Party, PresenceKind.Join, nowMs, PresenceSource.Claimed), nowMs, ct);
             }
             logger.LogInformation("Join {BookingId} {Party} uid {Uid}", id, grant.Party, grant.Uid);
@@ -186,7 +189,7 @@ public sealed class StandaloneBookingSessions(
         {
             return SessionResult.Refused<long?>(refusal);
         }
-        using (await _locks.AcquireAsync(id, ct))
+        using (await _locks.AcquireSharedAsync(id, ct))
         {
             var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
             var log = new PresenceLog(await presence.ListAsync(id, ct));

@@ -44,5 +44,5 @@ public sealed class StandaloneTracker(SqliteSettlementStore store, TimeProvider 
 
 public sealed class StandaloneObservedSink(SqliteObservedStore store) : IObservedSink
 {
-    public Task<bool> IngestAsync(BookingId id, ObservedEvent e, long receivedAtMs, CancellationToken ct) => Task.FromResult(store.Ingest(id, e, receivedAtMs));
+    public Task<bool> IngestAsync(BookingId id, ObservedEvent e, long receivedAtMs, CancellationToken ct) => store.IngestAsync(id, e, receivedAtMs);
 }

@@ -6,7 +6,7 @@ namespace SessionVoice.Api.Standalone;
 /// The standalone database: one SQLite file (WAL) under DATA_DIR. Every write commits before the
 /// request that caused it is answered, so a restart loses nothing.
 /// </summary>
-public sealed class SqliteDatabase
+public sealed class SqliteDatabase : IDisposable
 {
     private readonly string _connectionString;
 
@@ -21,11 +21,31 @@ public sealed class SqliteDatabase
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
-        using var connection = Open();
-        Execute(connection, "PRAGMA journal_mode = WAL;");
+        using (var connection = Open())
+        {
+            Execute(connection, "PRAGMA journal_mode = WAL;");
+        }
+        var writer = new SqliteConnection(_connectionString);
+        writer.Open();
+        Execute(writer, "PRAGMA synchronous = NORMAL;");
+        Queue = new SqliteWriteQueue(writer);
     }
 
     public string Path { get; }
+
+    /// <summary>
+    /// Group-committed writes with <see cref="Durability.ProcessCrash"/> durability (sign-in records,
+    /// presence, webhook events): committed before the returned task completes.
+    /// </summary>
+    public SqliteWriteQueue Queue { get; }
+
+    /// <summary>A connection for reads only (no per-connection write settings to apply).</summary>
+    public SqliteConnection OpenRead()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
 
     /// <param name="durability">
     /// <see cref="Durability.PowerLoss"/> (synchronous=FULL) for the money path — decisions, attestations,
@@ -76,6 +96,8 @@ public sealed class SqliteDatabase
         }
         return command;
     }
+
+    public void Dispose() => Queue.Dispose();
 }
 
 public enum Durability

@@ -29,24 +29,24 @@ public sealed class SqliteObservedStore
     /// One webhook in one transaction: the notice id (a resend is not stored twice), the event (a
     /// repeated (uid, clientSeq) neither), and the booking tracked and woken so the next tick decides it.
     /// </summary>
-    public bool Ingest(BookingId booking, ObservedEvent e, long receivedAtMs) => _db.Write((connection, _) =>
+    public Task<bool> IngestAsync(BookingId booking, ObservedEvent e, long receivedAtMs) => _db.Queue.WriteAsync(batch =>
     {
-        if (SqliteDatabase.Execute(connection, InsertNotice, ("$n", e.NoticeId), ("$at", receivedAtMs)) != 1)
+        if (batch.Execute(InsertNotice, ("$n", e.NoticeId), ("$at", receivedAtMs)) != 1)
         {
             return false;
         }
-        var stored = SqliteDatabase.Execute(connection, InsertEvent,
+        var stored = batch.Execute(InsertEvent,
             ("$b", booking.ToString()), ("$u", (long)e.Uid), ("$seq", e.ClientSeq), ("$ts", e.TsSeconds), ("$j", e.IsJoin ? 1 : 0), ("$r", e.Reason), ("$n", e.NoticeId)) == 1;
         if (stored)
         {
-            SqliteSettlementStore.TrackAndWake(connection, booking, receivedAtMs / 1000);
+            SqliteSettlementStore.TrackAndWake(batch, booking, receivedAtMs / 1000);
         }
         return stored;
-    }, Durability.ProcessCrash);
+    });
 
     public IReadOnlyList<ObservedEvent> List(BookingId booking)
     {
-        using var connection = _db.Open();
+        using var connection = _db.OpenRead();
         using var command = SqliteDatabase.Command(connection,
             "SELECT notice_id, uid, client_seq, ts, is_join, reason FROM observed WHERE booking_id = $b ORDER BY uid, client_seq", ("$b", booking.ToString()));
         using var reader = command.ExecuteReader();

@@ -53,13 +53,13 @@ public sealed class SqliteSettlementStore
     }
 
     /// <summary>Tracks the booking if new and makes it due now unless finished (inside the caller's transaction).</summary>
-    internal static void TrackAndWake(Microsoft.Data.Sqlite.SqliteConnection connection, BookingId id, long nowUnix)
+    internal static void TrackAndWake(SqliteWriteBatch batch, BookingId id, long nowUnix)
     {
-        SqliteDatabase.Execute(connection,
-            "INSERT OR IGNORE INTO tracked (booking_id, due_at, last_decision, updated_at) VALUES ($b, $now, 'tracked', $now)",
-            ("$b", id.ToString()), ("$now", nowUnix));
-        SqliteDatabase.Execute(connection, "UPDATE tracked SET due_at = MIN(due_at, $now) WHERE booking_id = $b AND due_at IS NOT NULL",
-            ("$b", id.ToString()), ("$now", nowUnix));
+        var booking = id.ToString();
+        batch.Execute("INSERT OR IGNORE INTO tracked (booking_id, due_at, last_decision, updated_at) VALUES ($b, $now, 'tracked', $now)",
+            ("$b", booking), ("$now", nowUnix));
+        batch.Execute("UPDATE tracked SET due_at = MIN(due_at, $now) WHERE booking_id = $b AND due_at IS NOT NULL",
+            ("$b", booking), ("$now", nowUnix));
     }
 
     /// <summary>Wakes a tracked booking now (presence changed), unless it is finished.</summary>

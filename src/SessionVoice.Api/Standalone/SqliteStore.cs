@@ -39,58 +39,50 @@ public sealed class SqliteStore : IAuthStore, IPresenceStore
     private static int Execute(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters) =>
         SqliteDatabase.Execute(connection, sql, parameters);
 
-    public Task<bool> TryUseSignInMessageAsync(Address wallet, long timestamp, long nowUnix, CancellationToken ct)
+    public Task<bool> TryUseSignInMessageAsync(Address wallet, long timestamp, long nowUnix, CancellationToken ct) => _db.Queue.WriteAsync(batch =>
     {
-        using var connection = Open();
         // Timestamps older than the ±300 s window can never be accepted again: forget them now and then.
         if (Interlocked.Increment(ref _writes) % 1000 == 0)
         {
-            Execute(connection, "DELETE FROM auth_messages WHERE ts < $cutoff", ("$cutoff", nowUnix - 3600));
+            batch.Execute("DELETE FROM auth_messages WHERE ts < $cutoff", ("$cutoff", nowUnix - 3600));
         }
-        var inserted = Execute(connection, "INSERT OR IGNORE INTO auth_messages (wallet, ts, used_at) VALUES ($w, $ts, $now)",
-            ("$w", wallet.ToString()), ("$ts", timestamp), ("$now", nowUnix));
-        return Task.FromResult(inserted == 1);
-    }
+        return batch.Execute("INSERT OR IGNORE INTO auth_messages (wallet, ts, used_at) VALUES ($w, $ts, $now)",
+            ("$w", wallet.ToString()), ("$ts", timestamp), ("$now", nowUnix)) == 1;
+    });
 
     public Task<bool> IsNonceUsedAsync(string nonce, CancellationToken ct)
     {
-        using var connection = Open();
+        using var connection = _db.OpenRead();
         using var command = SqliteDatabase.Command(connection, "SELECT COUNT(*) FROM used_nonces WHERE nonce = $n", ("$n", nonce));
         return Task.FromResult((long)command.ExecuteScalar()! == 1);
     }
 
-    public Task<bool> TryUseNonceAsync(string nonce, long expiresAtUnix, long nowUnix, CancellationToken ct)
+    public Task<bool> TryUseNonceAsync(string nonce, long expiresAtUnix, long nowUnix, CancellationToken ct) => _db.Queue.WriteAsync(batch =>
     {
-        using var connection = Open();
         // An expired nonce is refused by its own expiry: its row is no longer needed.
         if (Interlocked.Increment(ref _writes) % 1000 == 0)
         {
-            Execute(connection, "DELETE FROM used_nonces WHERE expires_at < $now", ("$now", nowUnix));
+            batch.Execute("DELETE FROM used_nonces WHERE expires_at < $now", ("$now", nowUnix));
         }
-        var inserted = Execute(connection, "INSERT OR IGNORE INTO used_nonces (nonce, expires_at) VALUES ($n, $e)", ("$n", nonce), ("$e", expiresAtUnix));
-        return Task.FromResult(inserted == 1);
-    }
+        return batch.Execute("INSERT OR IGNORE INTO used_nonces (nonce, expires_at) VALUES ($n, $e)", ("$n", nonce), ("$e", expiresAtUnix)) == 1;
+    });
 
-    /// <summary>The claim and the booking's wake-up in one transaction (one commit per join or leave).</summary>
-    public Task AppendAsync(BookingId booking, Address wallet, PresenceEvent e, long recordedAtMs, CancellationToken ct)
+    /// <summary>The claim and the booking's wake-up in one transaction, committed before the task completes.</summary>
+    public Task AppendAsync(BookingId booking, Address wallet, PresenceEvent e, long recordedAtMs, CancellationToken ct) => _db.Queue.WriteAsync(batch =>
     {
-        _db.Write((connection, _) =>
-        {
-            Execute(connection, """
-                INSERT INTO presence (booking_id, party, wallet, kind, source, at_ms, recorded_at_ms)
-                VALUES ($b, $p, $w, $k, $s, $at, $rec)
-                """,
-                ("$b", booking.ToString()), ("$p", e.Party.ToString()), ("$w", wallet.ToString()), ("$k", e.Kind.ToString()),
-                ("$s", (int)e.Source), ("$at", e.AtMs), ("$rec", recordedAtMs));
-            SqliteSettlementStore.TrackAndWake(connection, booking, recordedAtMs / 1000);
-            return 0;
-        }, Durability.ProcessCrash);
-        return Task.CompletedTask;
-    }
+        batch.Execute("""
+            INSERT INTO presence (booking_id, party, wallet, kind, source, at_ms, recorded_at_ms)
+            VALUES ($b, $p, $w, $k, $s, $at, $rec)
+            """,
+            ("$b", booking.ToString()), ("$p", e.Party.ToString()), ("$w", wallet.ToString()), ("$k", e.Kind.ToString()),
+            ("$s", (int)e.Source), ("$at", e.AtMs), ("$rec", recordedAtMs));
+        SqliteSettlementStore.TrackAndWake(batch, booking, recordedAtMs / 1000);
+        return 0;
+    });
 
     public Task<IReadOnlyList<PresenceEvent>> ListAsync(BookingId booking, CancellationToken ct)
     {
-        using var connection = Open();
+        using var connection = _db.OpenRead();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT party, kind, at_ms, source FROM presence WHERE booking_id = $b ORDER BY at_ms, id";
         command.Parameters.AddWithValue("$b", booking.ToString());

@@ -1,0 +1,199 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+
+namespace SessionVoice.Api.Standalone;
+
+/// <summary>
+/// Group commit for the frequent small writes (sign-in records, presence claims, webhook events):
+/// one connection and one writer; whatever arrives while a transaction commits goes into the next
+/// one, so a burst of N writes costs one commit instead of N, and writers never contend for the
+/// database lock among themselves. Each write runs in its own savepoint: a write that throws is
+/// rolled back alone and its caller gets the exception. A caller's task completes only after the
+/// transaction holding its write has committed — persisted before the request is answered.
+/// </summary>
+public sealed class SqliteWriteQueue : IDisposable
+{
+    /// <summary>Most writes in one transaction: bounds the latency the first write of a batch waits.</summary>
+    public const int MaxBatch = 256;
+
+    private readonly Channel<IQueuedWrite> _queue = Channel.CreateUnbounded<IQueuedWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SqliteConnection _connection;
+    private readonly SqliteWriteBatch _batch;
+    private readonly Task _loop;
+
+    public SqliteWriteQueue(SqliteConnection connection)
+    {
+        _connection = connection;
+        _batch = new SqliteWriteBatch(connection);
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Batches committed so far (for tests and figures).</summary>
+    public long Commits => Interlocked.Read(ref _commits);
+
+    private long _commits;
+
+    /// <summary>Queues <paramref name="work"/>; completes with its result once its transaction committed.</summary>
+    public Task<T> WriteAsync<T>(Func<SqliteWriteBatch, T> work)
+    {
+        var item = new QueuedWrite<T>(work);
+        if (!_queue.Writer.TryWrite(item))
+        {
+            throw new ObjectDisposedException(nameof(SqliteWriteQueue), "the database is shutting down");
+        }
+        return item.Task;
+    }
+
+    private async Task RunAsync()
+    {
+        var pending = new List<IQueuedWrite>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (pending.Count < MaxBatch && _queue.Reader.TryRead(out var item))
+            {
+                pending.Add(item);
+            }
+            Commit(pending);
+            pending.Clear();
+        }
+    }
+
+    private void Commit(List<IQueuedWrite> pending)
+    {
+        try
+        {
+            _batch.Run("BEGIN IMMEDIATE");
+        }
+        catch (Exception e)
+        {
+            foreach (var item in pending)
+            {
+                item.Fail(e);
+            }
+            return;
+        }
+        var succeeded = new List<IQueuedWrite>(pending.Count);
+        try
+        {
+            foreach (var item in pending)
+            {
+                _batch.Run("SAVEPOINT w");
+                try
+                {
+                    item.Execute(_batch);
+                    _batch.Run("RELEASE w");
+                    succeeded.Add(item);
+                }
+                catch (Exception e)
+                {
+                    _batch.Run("ROLLBACK TO w");
+                    _batch.Run("RELEASE w");
+                    item.Fail(e);
+                }
+            }
+            _batch.Run("COMMIT");
+            Interlocked.Increment(ref _commits);
+        }
+        catch (Exception e)
+        {
+            // Nothing of this batch is on disk: every caller not yet answered hears of it.
+            try
+            {
+                if (!_connection.AutoCommit())
+                {
+                    _batch.Run("ROLLBACK");
+                }
+            }
+            catch (SqliteException)
+            {
+                // The connection reports the failure below; the next batch starts with BEGIN again.
+            }
+            foreach (var item in pending)
+            {
+                item.Fail(e);
+            }
+            return;
+        }
+        foreach (var item in succeeded)
+        {
+            item.Complete();
+        }
+    }
+
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        _loop.GetAwaiter().GetResult();
+        _batch.Dispose();
+        _connection.Dispose();
+    }
+
+    private interface IQueuedWrite
+    {
+        void Execute(SqliteWriteBatch batch);
+
+        void Complete();
+
+        void Fail(Exception e);
+    }
+
+    private sealed class QueuedWrite<T>(Func<SqliteWriteBatch, T> work) : IQueuedWrite
+    {
+        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _result;
+
+        public Task<T> Task => _done.Task;
+
+        public void Execute(SqliteWriteBatch batch) => _result = work(batch);
+
+        public void Complete() => _done.TrySetResult(_result!);
+
+        public void Fail(Exception e) => _done.TrySetException(e);
+    }
+}
+
+/// <summary>The writer's connection with its statements prepared once and reused for every write.</summary>
+public sealed class SqliteWriteBatch(SqliteConnection connection) : IDisposable
+{
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+    /// <summary>Executes one statement with named parameters; the number of rows it changed.</summary>
+    public int Execute(string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
+    {
+        var command = Prepared(sql);
+        command.Parameters.Clear();
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+        return command.ExecuteNonQuery();
+    }
+
+    internal void Run(string sql) => Prepared(sql).ExecuteNonQuery();
+
+    private SqliteCommand Prepared(string sql)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = connection.CreateCommand();
+            command.CommandText = sql;
+            _commands[sql] = command;
+        }
+        return command;
+    }
+
+    public void Dispose()
+    {
+        foreach (var command in _commands.Values)
+        {
+            command.Dispose();
+        }
+        _commands.Clear();
+    }
+}
+
+internal static class SqliteConnectionState
+{
+    /// <summary>True when no transaction is open on the connection (sqlite3_get_autocommit).</summary>
+    public static bool AutoCommit(this SqliteConnection connection) => SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) != 0;
+}
