@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Loopback load scenario (127.0.0.1 only, bounded by request count): starts a devnet and the service
 # (./run.sh), then runs POST /auth, /auth/verify, /session/join and /webhooks/agora at 16 and 64
-# connections with autocannon from tools/, and prints a table with req/s, p50, p99, errors and the
-# service's peak RSS. Every /auth and /auth/verify request is a distinct, freshly signed message.
-#   AMOUNT (requests per run, default 20000), PORT (3400), ANVIL_PORT (8600)
+# connections with autocannon from tools/ (after an unreported warm-up), and prints a table with
+# req/s, p50, p99, errors, the service's peak RSS, and how long a fresh start takes to be ready.
+# Every /auth and /auth/verify request is a distinct, freshly signed message.
+#   AMOUNT (requests per run, default 40000; half for /auth/verify, a quarter for the warm-up),
+#   PORT (3400; PORT+1 for the ready-time starts), ANVIL_PORT (8600)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-AMOUNT=${AMOUNT:-20000}
+AMOUNT=${AMOUNT:-40000}
 export PORT=${PORT:-3400} ANVIL_PORT=${ANVIL_PORT:-8600}
 work=$(mktemp -d)
 runner=
@@ -24,32 +26,52 @@ setsid ./run.sh >"$work/run.log" 2>&1 &
 runner=$!
 for _ in $(seq 600); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.5; done
 curl -sf "http://127.0.0.1:$PORT/health" >/dev/null || { echo "service did not start"; tail -20 "$work/run.log"; exit 1; }
-svc=$(pgrep -f 'SessionVoice.Api' | head -1)
+svc=$(ss -Hltnp "sport = :$PORT" | sed -nE 's/.*pid=([0-9]+).*/\1/p' | head -1)  # the process on our port
+[ -n "$svc" ] || { echo "no process listens on $PORT"; exit 1; }
 
 gen() { dotnet bench/SessionVoice.LoadGen/bin/Release/net10.0/SessionVoice.LoadGen.dll "$@"; }
 base="http://127.0.0.1:$PORT"
 HOST_KEY=0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a
 token=$(gen token "$base" "$HOST_KEY")
 
+row() { node -e 'const r=JSON.parse(process.argv[1]);console.log(`| ${process.argv[2]} | ${process.argv[3]} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} |`)' "$1" "$2" "$3"; }
+warm=$((AMOUNT / 4))
+
+# Warm-up (not reported): JIT tiers, connection pools and SQLite pages settle as in a long run.
+gen auth "$warm" "$work/warm.json" >/dev/null
+node bench/load.js "$base/auth" 16 "$warm" --bodies "$work/warm.json" >/dev/null
+node bench/load.js "$base/session/join" 16 "$warm" --body '{"booking_id":"1"}' --token "$token" >/dev/null
+
 printf '| endpoint | connections | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|\n'
 for c in 16 64; do
   gen auth "$AMOUNT" "$work/auth.json" >/dev/null
-  r=$(node bench/load.js "$base/auth" "$c" "$AMOUNT" --bodies "$work/auth.json")
-  node -e 'const r=JSON.parse(process.argv[1]);console.log(`| POST /auth | ${process.argv[2]} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} |`)' "$r" "$c"
+  row "$(node bench/load.js "$base/auth" "$c" "$AMOUNT" --bodies "$work/auth.json")" "POST /auth" "$c"
 done
 for c in 16 64; do
-  n=$((AMOUNT / 4))
+  n=$((AMOUNT / 2))
   gen verify "$base" "$n" "$work/verify.json" >/dev/null
-  r=$(node bench/load.js "$base/auth/verify" "$c" "$n" --bodies "$work/verify.json")
-  node -e 'const r=JSON.parse(process.argv[1]);console.log(`| POST /auth/verify | ${process.argv[2]} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} |`)' "$r" "$c"
+  row "$(node bench/load.js "$base/auth/verify" "$c" "$n" --bodies "$work/verify.json")" "POST /auth/verify" "$c"
 done
 for c in 16 64; do
-  r=$(node bench/load.js "$base/session/join" "$c" "$AMOUNT" --body '{"booking_id":"1"}' --token "$token")
-  node -e 'const r=JSON.parse(process.argv[1]);console.log(`| POST /session/join | ${process.argv[2]} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} |`)' "$r" "$c"
+  row "$(node bench/load.js "$base/session/join" "$c" "$AMOUNT" --body '{"booking_id":"1"}' --token "$token")" "POST /session/join" "$c"
 done
+join_rss=$(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$svc/status")
 for c in 16 64; do
   line=$(dotnet bench/SessionVoice.LoadTest/bin/Release/net10.0/SessionVoice.LoadTest.dll "$base" load-test-webhook-secret heaven-6343-1 $((0xFA4293BC)) "$AMOUNT" "$c")
   echo "$line" | sed -E 's/webhooks: [0-9]+ events, ([0-9]+) connections, ([0-9]+) events\/s, p50 ([0-9.]+) ms, p99 ([0-9.]+) ms, errors ([0-9]+)/| POST \/webhooks\/agora | \1 | \2 | \3 | \4 | \5 |/'
 done
 echo
-echo "peak RSS of the service: $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$svc/status")"
+echo "peak RSS of the service: $join_rss after the sign-in and join runs, $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$svc/status") after all runs"
+
+# Ready time: a second instance (same settings, its own port and data) from exec to /health/ready.
+mapfile -d '' svc_env < "/proc/$svc/environ"
+for i in 1 2 3; do
+  t0=$(date +%s%N)
+  env "${svc_env[@]}" PORT=$((PORT + 1)) DATA_DIR="$work/ready-$i" dotnet src/SessionVoice.Api/bin/Release/net10.0/SessionVoice.Api.dll >/dev/null 2>&1 &
+  second=$!
+  for _ in $(seq 1000); do curl -sf -o /dev/null "http://127.0.0.1:$((PORT + 1))/health/ready" && break; sleep 0.01; done
+  t1=$(date +%s%N)
+  kill -TERM "$second" 2>/dev/null; wait "$second" 2>/dev/null || true
+  ready[i]=$(( (t1 - t0) / 1000000 ))
+done
+echo "ready to serve after start: ${ready[1]} / ${ready[2]} / ${ready[3]} ms (three starts)"
