@@ -27,11 +27,17 @@ public sealed class SqliteDatabase : IDisposable
         }
         var writer = new SqliteConnection(_connectionString);
         writer.Open();
-        Execute(writer, "PRAGMA synchronous = NORMAL;");
+        Execute(writer, "PRAGMA synchronous = NORMAL; " + BusyTimeout);
         Queue = new SqliteWriteQueue(writer);
     }
 
     public string Path { get; }
+
+    /// <summary>
+    /// Writers wait for the write lock inside SQLite (back-off from 1 ms) instead of failing with
+    /// SQLITE_BUSY, which Microsoft.Data.Sqlite would retry only after sleeping 150 ms.
+    /// </summary>
+    private const string BusyTimeout = "PRAGMA busy_timeout = 30000;";
 
     /// <summary>
     /// Group-committed writes with <see cref="Durability.ProcessCrash"/> durability (sign-in records,
@@ -58,7 +64,7 @@ public sealed class SqliteDatabase : IDisposable
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        Execute(connection, durability == Durability.PowerLoss ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;");
+        Execute(connection, (durability == Durability.PowerLoss ? "PRAGMA synchronous = FULL; " : "PRAGMA synchronous = NORMAL; ") + BusyTimeout);
         return connection;
     }
 

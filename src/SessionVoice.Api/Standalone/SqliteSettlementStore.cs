@@ -43,9 +43,13 @@ public sealed class SqliteSettlementStore
             ("$b", id.ToString()), ("$due", dueAtUnix)) == 1;
     }
 
+    /// <summary>
+    /// The next wake-up. Not money: losing the last one to an OS crash only makes the booking due
+    /// again at its previous time, and deciding again is idempotent, so it needs no fsync of its own.
+    /// </summary>
     public void Schedule(BookingId id, long? dueAtUnix, string decision, long nowUnix)
     {
-        using var connection = _db.Open();
+        using var connection = _db.Open(Durability.ProcessCrash);
         SqliteDatabase.Execute(connection, """
             INSERT INTO tracked (booking_id, due_at, last_decision, updated_at) VALUES ($b, $due, $d, $now)
             ON CONFLICT (booking_id) DO UPDATE SET due_at = excluded.due_at, last_decision = excluded.last_decision, updated_at = excluded.updated_at
