@@ -34,6 +34,15 @@ RUN dotnet publish src/SessionVoice.Api/SessionVoice.Api.csproj -c Release -o /a
 # An empty folder for DATA_DIR, copied below with the app user as owner (the runtime image has no
 # shell to mkdir/chown with).
 RUN mkdir /data-dir
+# libsecp256k1 (with its recovery module, as Debian and Ubuntu build it) for sign-in signature
+# recovery: ~4x faster than the managed BouncyCastle fallback (README, Performance). The -dev
+# package pulls whichever runtime soname (libsecp256k1.so.1, .so.2, ...) the distribution ships; only
+# that file goes into the runtime image, where the service finds it by its soname in /usr/lib.
+RUN apt-get update && apt-get install -y --no-install-recommends libsecp256k1-dev \
+ && mkdir /native \
+ && find /usr/lib -name 'libsecp256k1.so.[0-9]*' -regex '.*\.so\.[0-9]+$' -exec cp -L {} /native/ \; \
+ && ls /native/libsecp256k1.so.* \
+ && rm -rf /var/lib/apt/lists/*
 
 # ---- runtime -------------------------------------------------------------------------------
 # Chiseled Ubuntu 24.04: no shell, no package manager, no ICU, no tzdata. None is needed: the app
@@ -49,6 +58,7 @@ COPY --from=build --chown=root:root /app ./
 # (in the container's writable layer); Kubernetes mounts an emptyDir over it. No VOLUME on purpose:
 # an anonymous volume per container would be created behind the user's back.
 COPY --from=build --chown=$APP_UID:$APP_UID /data-dir /data
+COPY --from=build --chown=root:root /native/ /usr/lib/
 
 # PORT / BIND_ADDRESS / DATA_DIR are the service's own settings (Hosting.cs turns them into the
 # Kestrel URL). ASPNETCORE_URLS stays unset (it would override PORT), and the base image's
