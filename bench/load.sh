@@ -5,10 +5,12 @@
 # req/s, p50, p99, errors, the service's peak RSS, and how long a fresh start takes to be ready.
 # Every /auth and /auth/verify request is a distinct, freshly signed message.
 #   AMOUNT (requests per run, default 40000; half for /auth/verify, a quarter for the warm-up),
+#   RUNS (runs per row, default 5: the table shows the median of each figure),
 #   PORT (3400; PORT+1 for the ready-time starts), ANVIL_PORT (8600)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 AMOUNT=${AMOUNT:-40000}
+RUNS=${RUNS:-5}
 export PORT=${PORT:-3400} ANVIL_PORT=${ANVIL_PORT:-8600}
 work=$(mktemp -d)
 runner=
@@ -34,31 +36,48 @@ base="http://127.0.0.1:$PORT"
 HOST_KEY=0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a
 token=$(gen token "$base" "$HOST_KEY")
 
-row() { node -e 'const r=JSON.parse(process.argv[1]);console.log(`| ${process.argv[2]} | ${process.argv[3]} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} |`)' "$1" "$2" "$3"; }
+# median LABEL C: JSON lines ({rps,p50,p99,errors}) on stdin -> one table row, the median of each
+# figure over the runs and the sum of errors.
+median() { node -e '
+  const runs = require("fs").readFileSync(0, "utf8").trim().split("\n").map(JSON.parse);
+  const mid = (k) => { const v = runs.map(r => r[k]).sort((a, b) => a - b); return v[Math.floor(v.length / 2)]; };
+  console.log(`| ${process.argv[1]} | ${process.argv[2]} | ${mid("rps")} | ${mid("p50")} | ${mid("p99")} | ${runs.reduce((n, r) => n + r.errors, 0)} |`);
+' "$1" "$2"; }
+webhooks() {
+  dotnet bench/SessionVoice.LoadTest/bin/Release/net10.0/SessionVoice.LoadTest.dll "$base" load-test-webhook-secret heaven-6343-1 $((0xFA4293BC)) "$1" "$2" |
+    sed -E 's/webhooks: [0-9]+ events, [0-9]+ connections, ([0-9]+) events\/s, p50 ([0-9.]+) ms, p99 ([0-9.]+) ms, errors ([0-9]+)/{"rps":\1,"p50":\2,"p99":\3,"errors":\4}/'
+}
 warm=$((AMOUNT / 4))
 
 # Warm-up (not reported): JIT tiers, connection pools and SQLite pages settle as in a long run.
 gen auth "$warm" "$work/warm.json" >/dev/null
 node bench/load.js "$base/auth" 16 "$warm" --bodies "$work/warm.json" >/dev/null
 node bench/load.js "$base/session/join" 16 "$warm" --body '{"booking_id":"1"}' --token "$token" >/dev/null
+webhooks "$warm" 16 >/dev/null
 
+echo "median of $RUNS runs per row, $AMOUNT requests per run ($((AMOUNT / 2)) for /auth/verify)"
 printf '| endpoint | connections | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|\n'
 for c in 16 64; do
-  gen auth "$AMOUNT" "$work/auth.json" >/dev/null
-  row "$(node bench/load.js "$base/auth" "$c" "$AMOUNT" --bodies "$work/auth.json")" "POST /auth" "$c"
+  for _ in $(seq "$RUNS"); do
+    gen auth "$AMOUNT" "$work/auth.json" >/dev/null
+    node bench/load.js "$base/auth" "$c" "$AMOUNT" --bodies "$work/auth.json"
+  done | median "POST /auth" "$c"
 done
 for c in 16 64; do
   n=$((AMOUNT / 2))
-  gen verify "$base" "$n" "$work/verify.json" >/dev/null
-  row "$(node bench/load.js "$base/auth/verify" "$c" "$n" --bodies "$work/verify.json")" "POST /auth/verify" "$c"
+  for _ in $(seq "$RUNS"); do
+    gen verify "$base" "$n" "$work/verify.json" >/dev/null
+    node bench/load.js "$base/auth/verify" "$c" "$n" --bodies "$work/verify.json"
+  done | median "POST /auth/verify" "$c"
 done
 for c in 16 64; do
-  row "$(node bench/load.js "$base/session/join" "$c" "$AMOUNT" --body '{"booking_id":"1"}' --token "$token")" "POST /session/join" "$c"
+  for _ in $(seq "$RUNS"); do
+    node bench/load.js "$base/session/join" "$c" "$AMOUNT" --body '{"booking_id":"1"}' --token "$token"
+  done | median "POST /session/join" "$c"
 done
 join_rss=$(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$svc/status")
 for c in 16 64; do
-  line=$(dotnet bench/SessionVoice.LoadTest/bin/Release/net10.0/SessionVoice.LoadTest.dll "$base" load-test-webhook-secret heaven-6343-1 $((0xFA4293BC)) "$AMOUNT" "$c")
-  echo "$line" | sed -E 's/webhooks: [0-9]+ events, ([0-9]+) connections, ([0-9]+) events\/s, p50 ([0-9.]+) ms, p99 ([0-9.]+) ms, errors ([0-9]+)/| POST \/webhooks\/agora | \1 | \2 | \3 | \4 | \5 |/'
+  for _ in $(seq "$RUNS"); do webhooks "$AMOUNT" "$c"; done | median "POST /webhooks/agora" "$c"
 done
 echo
 echo "peak RSS of the service: $join_rss after the sign-in and join runs, $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$svc/status") after all runs"
