@@ -62,7 +62,9 @@ public sealed class SqliteSettlementStore
         var booking = id.ToString();
         batch.Execute("INSERT OR IGNORE INTO tracked (booking_id, due_at, last_decision, updated_at) VALUES ($b, $now, 'tracked', $now)",
             ("$b", booking), ("$now", nowUnix));
-        batch.Execute("UPDATE tracked SET due_at = MIN(due_at, $now) WHERE booking_id = $b AND due_at IS NOT NULL",
+        // At most one decision per booking per second from presence: a burst of joins or webhooks makes
+        // the booking due once, the second after its last decision (decisions work in whole seconds).
+        batch.Execute("UPDATE tracked SET due_at = MIN(due_at, MAX($now, updated_at + 1)) WHERE booking_id = $b AND due_at IS NOT NULL",
             ("$b", booking), ("$now", nowUnix));
     }
 
