@@ -124,11 +124,13 @@ public static class AuthApi
             return signatureError!;
         }
         var now = s.Time.GetUtcNow().ToUnixTimeSeconds();
-        if (!s.Nonces.IsValid(nonce, wallet, now, out var expiresAt) || await s.Store.IsNonceUsedAsync(nonce, ct))
+        if (!s.Nonces.IsValid(nonce, wallet, now, out var expiresAt))
         {
             return Refused("nonce", "invalid or expired nonce");
         }
         // The signature is checked before the nonce is consumed: a bad signature must not burn it.
+        // A used nonce is refused when it is consumed (one insert); checking it first as well would
+        // cost a read per sign-in and spare no work an attacker could not cause with a fresh nonce.
         if (!await s.Signatures.VerifyAsync(wallet, nonce, signature, ct))
         {
             return Refused("nonce", "invalid signature");

@@ -10,9 +10,6 @@ public interface IAuthStore
     /// <summary>Records (wallet, timestamp) as used; false when it was used before (a replay).</summary>
     Task<bool> TryUseSignInMessageAsync(Address wallet, long timestamp, long nowUnix, CancellationToken ct);
 
-    /// <summary>True when this nonce has already signed someone in.</summary>
-    Task<bool> IsNonceUsedAsync(string nonce, CancellationToken ct);
-
     /// <summary>Marks the nonce used; false when another request used it first.</summary>
     Task<bool> TryUseNonceAsync(string nonce, long expiresAtUnix, long nowUnix, CancellationToken ct);
 

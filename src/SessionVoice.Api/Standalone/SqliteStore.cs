@@ -50,13 +50,6 @@ public sealed class SqliteStore : IAuthStore, IPresenceStore
             ("$w", wallet.ToString()), ("$ts", timestamp), ("$now", nowUnix)) == 1;
     });
 
-    public Task<bool> IsNonceUsedAsync(string nonce, CancellationToken ct)
-    {
-        using var connection = _db.OpenRead();
-        using var command = SqliteDatabase.Command(connection, "SELECT COUNT(*) FROM used_nonces WHERE nonce = $n", ("$n", nonce));
-        return Task.FromResult((long)command.ExecuteScalar()! == 1);
-    }
-
     public Task<bool> TryUseNonceAsync(string nonce, long expiresAtUnix, long nowUnix, CancellationToken ct) => _db.Queue.WriteAsync(batch =>
     {
         // An expired nonce is refused by its own expiry: its row is no longer needed.
