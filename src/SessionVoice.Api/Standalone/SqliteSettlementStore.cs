@@ -101,6 +101,27 @@ public sealed class SqliteSettlementStore
         return (reader.GetInt32(0), reader.GetInt32(1));
     }
 
+    /// <summary>Where the tracked bookings stand and how many decisions are recorded, by status (for the sweep's figures).</summary>
+    public SettlementProgress Progress()
+    {
+        using var connection = _db.Open();
+        using var command = SqliteDatabase.Command(connection, """
+            SELECT COUNT(*) FILTER (WHERE last_decision = 'tracked'), COUNT(*) FILTER (WHERE last_decision <> 'tracked' AND due_at IS NOT NULL),
+                   COUNT(*) FILTER (WHERE due_at IS NULL) FROM tracked;
+            SELECT status, COUNT(*) FROM attestations GROUP BY status;
+            """);
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        var (undecided, waiting, finished) = (reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2));
+        reader.NextResult();
+        var attestations = new Dictionary<AttestationStatus, int>();
+        while (reader.Read())
+        {
+            attestations[Enum.Parse<AttestationStatus>(reader.GetString(0))] = reader.GetInt32(1);
+        }
+        return new SettlementProgress(undecided, waiting, finished, attestations);
+    }
+
     public StoredAttestation? GetAttestation(BookingId id)
     {
         using var connection = _db.Open();
