@@ -1,7 +1,10 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using SessionVoice.Core.Sessions;
 using SessionVoice.Api.Configuration;
 using SessionVoice.Api.Sessions;
 using SessionVoice.Api.Standalone;
+using SessionVoice.Core.Escrow;
 
 namespace SessionVoice.Api.Settlement;
 
@@ -11,68 +14,175 @@ public sealed record SweepSummary(int Due, int Evaluated, int Errors, WatchResul
 /// Standalone scheduling: every tick, the bookings whose persisted wake-up time has come are
 /// decided; every few seconds the watcher reads new escrow logs. The sweep endpoint runs both at once.
 /// </summary>
+/// <remarks>
+/// Due bookings are taken in passes of <see cref="PassSize"/>, each read from the chain in one JSON-RPC batch,
+/// and each booking's evaluation then runs on its own: a tick starts evaluations and does not wait for their
+/// attestations to be mined. Waiting for them held every booking behind a batch's slowest block: when a
+/// hundred no-shows fell due in the same second on a chain with 12 s blocks, the later half were decided after
+/// their window (docs: escrow-and-attestation.md, rule 5). A booking being evaluated is not started again until
+/// its evaluation ends; the oracle key's lane limits how many transactions are prepared at once.
+/// </remarks>
 public sealed class SettlementLoop(
     StandaloneBookingSessions sessions,
     SqliteSettlementStore store,
+    IBookingDirectory bookings,
     SettlementCounters counters,
     ServiceSettings settings,
     TimeProvider time,
     ILogger<SettlementLoop> logger,
     EscrowWatcher? watcher = null) : BackgroundService, ISweep
 {
-    private const int BatchSize = 200;
+    /// <summary>Due bookings taken per pass; the chain is read for all of them in one JSON-RPC batch (and one for their uncached slots).</summary>
+    private const int PassSize = 500;
+
+    /// <summary>Evaluations running at once, at most: past it, due bookings wait for the next tick.</summary>
+    private const int MaxEvaluating = 20_000;
+
+    /// <summary>Evaluations at once when a pass could not be read in one batch (the loop's parallelism before batching).</summary>
+    private const int UnbatchedParallelism = 8;
+
+    /// <summary>How long one tick keeps starting passes while they come back full, before the watcher's next turn.</summary>
+    private static readonly TimeSpan DrainBudget = TimeSpan.FromSeconds(5);
+
+    /// <summary>Holds a booking's place while its evaluation is being started.</summary>
+    private static readonly Task<bool> Starting = Task.FromResult(true);
+
+    private readonly ConcurrentDictionary<BookingId, Task<bool>> _evaluating = new();
 
     public async Task<SweepSummary> SweepAsync(CancellationToken ct)
     {
         var watch = watcher is null ? null : await watcher.PollAsync(maxPages: 1000, ct);
-        var (due, evaluated, errors) = await EvaluateDueAsync(ct);
+        var started = await StartDueAsync(ct);
+        var results = await Task.WhenAll(started);
+        var evaluated = results.Count(ok => ok);
         var (tracking, finished) = store.CountTracked();
-        return new SweepSummary(due, evaluated, errors, watch, tracking, finished, counters.Mined, counters.WindowMissed, counters.Failed);
+        return new SweepSummary(started.Count, evaluated, started.Count - evaluated, watch, tracking, finished, counters.Mined, counters.WindowMissed, counters.Failed);
     }
 
-    private async Task<(int Due, int Evaluated, int Errors)> EvaluateDueAsync(CancellationToken ct)
+    /// <summary>Starts an evaluation of every due booking not being evaluated yet; the tasks say whether each ended without an error.</summary>
+    private async Task<List<Task<bool>>> StartDueAsync(CancellationToken ct)
     {
-        var due = store.Due(time.GetUtcNow().ToUnixTimeSeconds(), BatchSize);
-        var evaluated = 0;
-        var errors = 0;
-        await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (id, token) =>
+        var clock = Stopwatch.GetTimestamp();
+        var started = new List<Task<bool>>();
+        while (_evaluating.Count < MaxEvaluating)
         {
-            try
+            // Bookings being evaluated are still due until their evaluation reschedules them: look past them.
+            var busy = _evaluating.Count;
+            var pass = store.Due(time.GetUtcNow().ToUnixTimeSeconds(), PassSize + busy)
+                .Where(id => !_evaluating.ContainsKey(id))
+                .Take(Math.Min(PassSize, MaxEvaluating - busy))
+                .ToList();
+            if (pass.Count == 0)
             {
-                await sessions.EvaluateAsync(id, token);
-                Interlocked.Increment(ref evaluated);
+                break;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            if (await PrefetchAsync(pass, ct))
             {
-                Interlocked.Increment(ref errors);
-                var now = time.GetUtcNow().ToUnixTimeSeconds();
-                store.Schedule(id, now + 30, "evaluation failed; retrying", now);
-                logger.LogError(e, "Evaluating {BookingId} failed", id);
+                started.AddRange(pass.Select(id => Start(id, ct)).OfType<Task<bool>>());
             }
-        });
-        return (due.Count, evaluated, errors);
+            else
+            {
+                // Each evaluation reads the node itself: no more of them at once than before batched reads.
+                await Parallel.ForEachAsync(pass, new ParallelOptions { MaxDegreeOfParallelism = UnbatchedParallelism, CancellationToken = ct }, async (id, _) =>
+                {
+                    if (Start(id, ct) is { } evaluation)
+                    {
+                        lock (started)
+                        {
+                            started.Add(evaluation);
+                        }
+                        await evaluation;
+                    }
+                });
+            }
+            if (pass.Count < PassSize || Stopwatch.GetElapsedTime(clock) > DrainBudget)
+            {
+                break;
+            }
+        }
+        return started;
+    }
+
+    /// <summary>Starts the booking's evaluation unless one is running; it runs synchronously up to its first call to the node.</summary>
+    private Task<bool>? Start(BookingId id, CancellationToken ct)
+    {
+        if (!_evaluating.TryAdd(id, Starting))
+        {
+            return null;
+        }
+        // Removes its own entry when it ends, possibly before this update (then a no-op).
+        var evaluation = EvaluateAsync(id, ct);
+        _evaluating.TryUpdate(id, evaluation, Starting);
+        return evaluation;
+    }
+
+    private async Task<bool> PrefetchAsync(List<BookingId> pass, CancellationToken ct)
+    {
+        try
+        {
+            await bookings.PrefetchAsync(pass, ct);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning("Reading {Count} due bookings in one batch failed ({Error}); reading them one by one", pass.Count, e.Message);
+            return false;
+        }
+    }
+
+    /// <summary>One booking's turn: decided, and attested when due, however long its block takes.</summary>
+    private async Task<bool> EvaluateAsync(BookingId id, CancellationToken ct)
+    {
+        try
+        {
+            await sessions.EvaluateAsync(id, ct);
+            return true;
+        }
+        catch (Exception) when (ct.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (Exception e)
+        {
+            var now = time.GetUtcNow().ToUnixTimeSeconds();
+            store.Schedule(id, now + 30, "evaluation failed; retrying", now);
+            logger.LogError(e, "Evaluating {BookingId} failed", id);
+            return false;
+        }
+        finally
+        {
+            _evaluating.TryRemove(id, out _);
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var nextWatch = DateTimeOffset.MinValue;
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(settings.SchedulerIntervalMs));
-        do
+        try
         {
-            try
+            do
             {
-                if (watcher is not null && DateTimeOffset.UtcNow >= nextWatch)
+                try
                 {
-                    await watcher.PollAsync(maxPages: 50, stoppingToken);
-                    nextWatch = DateTimeOffset.UtcNow.AddSeconds(settings.WatchIntervalSeconds);
+                    if (watcher is not null && DateTimeOffset.UtcNow >= nextWatch)
+                    {
+                        await watcher.PollAsync(maxPages: 50, stoppingToken);
+                        nextWatch = DateTimeOffset.UtcNow.AddSeconds(settings.WatchIntervalSeconds);
+                    }
+                    await StartDueAsync(stoppingToken);
                 }
-                await EvaluateDueAsync(stoppingToken);
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogError(e, "Settlement tick failed");
+                }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "Settlement tick failed");
-            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        finally
+        {
+            // Stopping: the evaluations see the cancellation; let them end before the store goes away.
+            await Task.WhenAll(_evaluating.Values);
+        }
     }
 }

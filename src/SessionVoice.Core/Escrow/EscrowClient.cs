@@ -20,9 +20,15 @@ public sealed class EscrowClient(EthClient eth, Address escrow)
     /// <summary>Many bookings in one JSON-RPC batch; a failed item throws for the whole call.</summary>
     public async Task<IReadOnlyList<Booking?>> GetBookingsAsync(IReadOnlyList<BookingId> ids, CancellationToken ct = default)
     {
-        var requests = ids.Select(id => EthClient.CallRequestFor(new CallRequest(escrow, EscrowAbi.GetBookingCall(id)))).ToList();
-        var responses = await eth.Rpc.SendBatchAsync(requests, ct).ConfigureAwait(false);
-        return [.. responses.Select((r, i) => EscrowAbi.DecodeBooking(ids[i], Hex.Decode(r.GetResultOrThrow("eth_call").GetString()!)))];
+        var results = await CallBatchAsync([.. ids.Select(EscrowAbi.GetBookingCall)], ct).ConfigureAwait(false);
+        return [.. results.Select((r, i) => EscrowAbi.DecodeBooking(ids[i], r))];
+    }
+
+    /// <summary>Many slots in one JSON-RPC batch (null where a slot does not exist); a failed item throws for the whole call.</summary>
+    public async Task<IReadOnlyList<Slot?>> GetSlotsAsync(IReadOnlyList<BigInteger> slotIds, CancellationToken ct = default)
+    {
+        var results = await CallBatchAsync([.. slotIds.Select(EscrowAbi.GetSlotCall)], ct).ConfigureAwait(false);
+        return [.. results.Select((r, i) => EscrowAbi.DecodeSlot(slotIds[i], r))];
     }
 
     public async Task<Address> OracleAsync(CancellationToken ct = default) =>
@@ -65,6 +71,16 @@ public sealed class EscrowClient(EthClient eth, Address escrow)
     {
         var logs = await eth.GetLogsAsync(new LogFilter(escrow, fromBlock, toBlock), ct).ConfigureAwait(false);
         return [.. logs.Where(l => !l.Removed).Select(EscrowAbi.DecodeLog).OfType<EscrowEvent>()];
+    }
+
+    private async Task<IReadOnlyList<byte[]>> CallBatchAsync(IReadOnlyList<byte[]> calls, CancellationToken ct)
+    {
+        if (calls.Count == 0)
+        {
+            return [];
+        }
+        var responses = await eth.Rpc.SendBatchAsync([.. calls.Select(data => EthClient.CallRequestFor(new CallRequest(escrow, data)))], ct).ConfigureAwait(false);
+        return [.. responses.Select(r => Hex.Decode(r.GetResultOrThrow("eth_call").GetString()!))];
     }
 
     private async Task<byte[]> CallAsync(byte[] data, Address? from, CancellationToken ct, BlockTag? tag = null)

@@ -80,9 +80,12 @@ public sealed class EthClient(IJsonRpc rpc)
         }
     }
 
-    public async Task<TransactionReceipt?> GetTransactionReceiptAsync(Hash32 hash, CancellationToken ct = default)
+    public async Task<TransactionReceipt?> GetTransactionReceiptAsync(Hash32 hash, CancellationToken ct = default) =>
+        ReadReceipt(hash, await rpc.SendAsync("eth_getTransactionReceipt", [hash.ToString()], ct).ConfigureAwait(false));
+
+    /// <summary>An eth_getTransactionReceipt result; null while the transaction is not in a sealed block.</summary>
+    public static TransactionReceipt? ReadReceipt(Hash32 hash, JsonElement receipt)
     {
-        var receipt = await rpc.SendAsync("eth_getTransactionReceipt", [hash.ToString()], ct).ConfigureAwait(false);
         if (receipt.ValueKind == JsonValueKind.Null)
         {
             return null;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using SessionVoice.Core.Ethereum;
 
@@ -18,11 +19,58 @@ public sealed class OracleKeyLane(Address account)
 
     internal SemaphoreSlim Gate { get; } = new(1, 1);
 
+    /// <summary>Submissions of this key under way at once, from claim to answer: so also its transactions waiting for a block.</summary>
+    internal const int MaxInFlight = 256;
+
+    /// <summary>New transactions prepared at once (re-read, estimate, then the <see cref="Gate"/> to sign and send).</summary>
+    internal const int MaxPreparing = 32;
+
+    /// <summary>
+    /// A burst of due attestations gets up to <see cref="MaxInFlight"/> transactions into the pool, a block's
+    /// worth and more, but not thousands: node pools cap what one sender may have pending (and anvil's automine
+    /// crawls with a long queue).
+    /// </summary>
+    internal SemaphoreSlim InFlight { get; } = new(MaxInFlight, MaxInFlight);
+
+    /// <summary>
+    /// Of those, <see cref="MaxPreparing"/> at a time reach the node to prepare theirs; only signing and sending
+    /// need the one-at-a-time <see cref="Gate"/>.
+    /// </summary>
+    internal SemaphoreSlim Preparing { get; } = new(MaxPreparing, MaxPreparing);
+
+    /// <summary>How long one fee quote serves every new transaction of the lane.</summary>
+    internal static readonly TimeSpan FeeQuoteMaxAge = TimeSpan.FromSeconds(1);
+
+    private readonly Lock _quoteGate = new();
+    private (Task<AttestationFees> Quote, long QuotedAt, TransactionType Type, System.Numerics.BigInteger? FixedGasPrice)? _quote;
+
     /// <summary>Only read or written while holding <see cref="Gate"/>; null means "ask the node".</summary>
     internal ulong? NextNonce { get; set; }
 
     public static OracleKeyLane For(EthClient eth, Address account) =>
         Shared.GetValue(eth, _ => new()).GetOrAdd(account, a => new OracleKeyLane(a));
+
+    /// <summary>
+    /// Fees for a new transaction, asked of the node at most once per <see cref="FeeQuoteMaxAge"/> for the whole
+    /// lane: a burst of attestations costs two calls a second instead of two per transaction. A second-old quote
+    /// still gets in: its cap (2 × base fee + tip) leaves room for the base fee to double.
+    /// </summary>
+    internal Task<AttestationFees> QuoteFeesAsync(EthClient eth, SubmitterOptions options, CancellationToken ct)
+    {
+        lock (_quoteGate)
+        {
+            var now = Stopwatch.GetTimestamp();
+            if (_quote is not { } last
+                || last.Type != options.TransactionType || last.FixedGasPrice != options.FixedGasPrice
+                || !last.Quote.IsCompletedSuccessfully && last.Quote.IsCompleted
+                || Stopwatch.GetElapsedTime(last.QuotedAt, now) > FeeQuoteMaxAge)
+            {
+                // Not bound to one caller's token: every caller of this second shares it.
+                _quote = (AttestationFees.QuoteAsync(eth, options, CancellationToken.None), now, options.TransactionType, options.FixedGasPrice);
+            }
+            return _quote.Value.Quote.WaitAsync(ct);
+        }
+    }
 
     /// <summary>
     /// The nonce for a new transaction: never below the node's pending count (other senders, dropped

@@ -61,7 +61,7 @@ public sealed partial class OracleSubmitter : IAttestationSender
         ArgumentNullException.ThrowIfNull(request);
         // Outcomes 0, 4, 5 are a caller's bug: refuse before anything is claimed.
         _ = EscrowAbi.AttestCall(request.BookingId, request.Outcome, request.MetricsHash);
-        return await VerifyChainIdAsync(ct) ?? await DriveAsync(request, rebroadcast: false, ct);
+        return await VerifyChainIdAsync(ct) ?? await DriveInLaneAsync(request, rebroadcast: false, ct);
     }
 
     /// <summary>After a restart: for each unfinished record, wait for/resend its persisted transactions instead of signing a new one.</summary>
@@ -77,7 +77,7 @@ public sealed partial class OracleSubmitter : IAttestationSender
             return [.. unfinished.Select(r => (r.BookingId, mismatch))];
         }
         return await Task.WhenAll(unfinished.Select(async r =>
-            (r.BookingId, await DriveAsync(new AttestationRequest(r.BookingId, r.Outcome, r.MetricsHash), rebroadcast: true, ct))));
+            (r.BookingId, await DriveInLaneAsync(new AttestationRequest(r.BookingId, r.Outcome, r.MetricsHash), rebroadcast: true, ct))));
     }
 
     // anvil 1.7.1 accepts a legacy transaction signed for another chain id (ethereum.md §7), so the check is ours.
@@ -95,6 +95,20 @@ public sealed partial class OracleSubmitter : IAttestationSender
         }
         _chainIdVerified = true;
         return null;
+    }
+
+    /// <summary>As <see cref="DriveAsync"/>, holding one of the lane's <see cref="OracleKeyLane.MaxInFlight"/> places until the answer.</summary>
+    private async Task<SubmissionResult> DriveInLaneAsync(AttestationRequest request, bool rebroadcast, CancellationToken ct)
+    {
+        await _lane.InFlight.WaitAsync(ct);
+        try
+        {
+            return await DriveAsync(request, rebroadcast, ct);
+        }
+        finally
+        {
+            _lane.InFlight.Release();
+        }
     }
 
     /// <summary>Reads the booking's record and moves it on until there is an answer.</summary>
@@ -177,8 +191,11 @@ public sealed partial class OracleSubmitter : IAttestationSender
     /// </summary>
     private async Task<SubmissionResult?> SendUnderClaimAsync(AttestationTxRecord record, CancellationToken ct)
     {
+        var preparing = false;
         try
         {
+            await _lane.Preparing.WaitAsync(ct);
+            preparing = true;
             var booking = await _escrow.GetBookingAsync(record.BookingId, ct);
             if (booking is null)
             {
@@ -202,7 +219,7 @@ public sealed partial class OracleSubmitter : IAttestationSender
                 return await RefusedBeforeSendingAsync(record, e.Error, ct);
             }
             var gas = checked(estimate * (ulong)(100 + _options.GasHeadroomPercent) / 100);
-            var fees = await AttestationFees.QuoteAsync(Eth, _options, ct);
+            var fees = await _lane.QuoteFeesAsync(Eth, _options, ct);
             if (await SendNewAsync(record, gas, fees, ct) is { } refused)
             {
                 await ReleaseAsync(record, ct);
@@ -220,6 +237,13 @@ public sealed partial class OracleSubmitter : IAttestationSender
             // Nothing of ours can be in a pool unless the record says Sent, and then the release is refused.
             await TryReleaseQuietlyAsync(record);
             throw;
+        }
+        finally
+        {
+            if (preparing)
+            {
+                _lane.Preparing.Release();
+            }
         }
     }
 
@@ -269,7 +293,7 @@ public sealed partial class OracleSubmitter : IAttestationSender
     {
         for (var i = record.Sent.Count - 1; i >= 0; i--)
         {
-            if (await Eth.GetTransactionReceiptAsync(record.Sent[i].Hash, ct) is { } receipt)
+            if (await ReceiptLookups.For(Eth).GetAsync(record.Sent[i].Hash, ct) is { } receipt)
             {
                 return receipt;
             }

@@ -7,6 +7,9 @@ public interface IBookingDirectory
 {
     /// <summary>Null when the booking does not exist.</summary>
     Task<BookingSnapshot?> GetAsync(BookingId id, CancellationToken ct);
+
+    /// <summary>Reads many bookings at once, ahead of the <see cref="GetAsync"/> calls a sweep makes for them; nothing to do where reads are cheap.</summary>
+    Task PrefetchAsync(IReadOnlyList<BookingId> ids, CancellationToken ct) => Task.CompletedTask;
 }
 
 /// <summary>The chain this service works on, read from the RPC at startup.</summary>
