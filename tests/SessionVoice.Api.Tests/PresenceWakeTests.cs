@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using SessionVoice.Api.Standalone;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
@@ -9,25 +8,18 @@ namespace SessionVoice.Api.Tests;
 /// <summary>Presence wakes a booking for its next decision, at most once per second after the last one.</summary>
 public sealed class PresenceWakeTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("sv-wake-").FullName;
-    private readonly SqliteDatabase _db;
+    private readonly TempDatabase _temp = new();
     private readonly SqliteSettlementStore _schedule;
     private readonly SqliteStore _presence;
     private static readonly Address Host = Address.Parse("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC");
 
     public PresenceWakeTests()
     {
-        _db = new SqliteDatabase(_dir);
-        _schedule = new SqliteSettlementStore(_db);
-        _presence = new SqliteStore(_db);
+        _schedule = new SqliteSettlementStore(_temp.Db);
+        _presence = new SqliteStore(_temp.Db);
     }
 
-    public void Dispose()
-    {
-        _db.Dispose();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public void Dispose() => _temp.Dispose();
 
     private Task Join(BookingId id, long atMs) =>
         _presence.AppendAsync(id, Host, new PresenceEvent(Party.Host, PresenceKind.Join, atMs, PresenceSource.Claimed), atMs, default);

@@ -23,7 +23,7 @@ public sealed class SqliteAttestationTxStore : IAttestationTxStore
 
     public Task<AttestationTxRecord?> GetAsync(BookingId bookingId, CancellationToken ct)
     {
-        using var connection = _db.Open();
+        using var connection = _db.OpenRead();
         using var command = SqliteDatabase.Command(connection, "SELECT record FROM attestation_txs WHERE booking_id = $b", ("$b", bookingId.ToString()));
         return Task.FromResult(command.ExecuteScalar() is string json ? Decode(json) : null);
     }
@@ -48,7 +48,7 @@ public sealed class SqliteAttestationTxStore : IAttestationTxStore
 
     public Task<IReadOnlyList<AttestationTxRecord>> ListUnfinishedAsync(CancellationToken ct)
     {
-        using var connection = _db.Open();
+        using var connection = _db.OpenRead();
         using var command = SqliteDatabase.Command(connection, "SELECT record FROM attestation_txs WHERE state IN ('Claimed', 'Sent')");
         using var reader = command.ExecuteReader();
         var records = new List<AttestationTxRecord>();

@@ -83,7 +83,7 @@ public sealed class SqliteSettlementStore
 
     public IReadOnlyList<BookingId> Due(long nowUnix, int limit)
     {
-        using var connection = _db.Open();
+        using var connection = _db.OpenRead();
         using var command = SqliteDatabase.Command(connection, "SELECT booking_id FROM tracked WHERE due_at IS NOT NULL AND due_at <= $now ORDER BY due_at LIMIT $limit",
             ("$now", nowUnix), ("$limit", limit));
         using var reader = command.ExecuteReader();
@@ -97,7 +97,7 @@ public sealed class SqliteSettlementStore
 
     public TrackedBooking? GetTracked(BookingId id)
     {
-        using var connection = _db.Open();
+        using var connection = _db.OpenRead();
         using var command = SqliteDatabase.Command(connection, "SELECT due_at, last_decision FROM tracked WHERE booking_id = $b", ("$b", id.ToString()));
         using var reader = command.ExecuteReader();
         return reader.Read() ? new TrackedBooking(id, reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.GetString(1)) : null;
@@ -105,7 +105,7 @@ public sealed class SqliteSettlementStore
 
     public (int Tracking, int Finished) CountTracked()
     {
-        using var connection = _db.Open();
+        using var connection = _db.OpenRead();
         using var command = SqliteDatabase.Command(connection, "SELECT COUNT(*) FILTER (WHERE due_at IS NOT NULL), COUNT(*) FILTER (WHERE due_at IS NULL) FROM tracked");
         using var reader = command.ExecuteReader();
         reader.Read();
@@ -115,7 +115,7 @@ public sealed class SqliteSettlementStore
     /// <summary>Where the tracked bookings stand and how many decisions are recorded, by status (for the sweep's figures).</summary>
     public SettlementProgress Progress()
     {
-        using var connection = _db.Open();
+        using var connection = _db.OpenRead();
         using var command = SqliteDatabase.Command(connection, """
             SELECT COUNT(*) FILTER (WHERE last_decision = 'tracked'), COUNT(*) FILTER (WHERE last_decision <> 'tracked' AND due_at IS NOT NULL),
                    COUNT(*) FILTER (WHERE due_at IS NULL) FROM tracked;
@@ -135,7 +135,7 @@ public sealed class SqliteSettlementStore
 
     public StoredAttestation? GetAttestation(BookingId id)
     {
-        using var connection = _db.Open();
+        using var connection = _db.OpenRead();
         using var command = SqliteDatabase.Command(connection,
             "SELECT outcome, source, preimage, metrics_hash, tx_hash, status, detail, created_at, updated_at FROM attestations WHERE booking_id = $b", ("$b", id.ToString()));
         using var reader = command.ExecuteReader();
@@ -179,7 +179,7 @@ public sealed class SqliteSettlementStore
 
     public ulong? WatcherCursor()
     {
-        using var connection = _db.Open();
+        using var connection = _db.OpenRead();
         using var command = SqliteDatabase.Command(connection, "SELECT next_block FROM watcher WHERE id = 1");
         var value = command.ExecuteScalar();
         return value is long block ? (ulong)block : null;
@@ -201,7 +201,7 @@ public sealed class SqliteSettlementStore
 
     public IReadOnlyList<(long At, string Actor, string Action, string Detail)> AuditFor(BookingId id)
     {
-        using var connection = _db.Open();
+        using var connection = _db.OpenRead();
         using var command = SqliteDatabase.Command(connection, "SELECT at, actor, action, COALESCE(detail, '') FROM audit WHERE booking_id = $b ORDER BY id", ("$b", id.ToString()));
         using var reader = command.ExecuteReader();
         var rows = new List<(long, string, string, string)>();

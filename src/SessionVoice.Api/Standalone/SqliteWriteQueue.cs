@@ -161,11 +161,7 @@ public sealed class SqliteWriteBatch(SqliteConnection connection) : IDisposable
     public int Execute(string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
     {
         var command = Prepared(sql);
-        command.Parameters.Clear();
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
+        SqliteDatabase.Bind(command, parameters);
         return command.ExecuteNonQuery();
     }
 
