@@ -7,7 +7,10 @@
 #   AMOUNT (requests per run, default 40000; half for /auth/verify, a quarter for the warm-up),
 #   RUNS (runs per row, default 5: the table shows the median of each figure),
 #   PORT (3400; PORT+1 for the ready-time starts), ANVIL_PORT (8600)
+# Arguments pick rows (auth verify join webhooks ready); none means all of them.
 set -euo pipefail
+rows=${*:-auth verify join webhooks ready}
+want() { [[ " $rows " == *" $1 "* ]]; }
 cd "$(dirname "$0")/.."
 AMOUNT=${AMOUNT:-40000}
 RUNS=${RUNS:-5}
@@ -57,31 +60,32 @@ webhooks "$warm" 16 >/dev/null
 
 echo "median of $RUNS runs per row, $AMOUNT requests per run ($((AMOUNT / 2)) for /auth/verify)"
 printf '| endpoint | connections | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|\n'
-for c in 16 64; do
+want auth && for c in 16 64; do
   for _ in $(seq "$RUNS"); do
     gen auth "$AMOUNT" "$work/auth.json" >/dev/null
     node bench/load.js "$base/auth" "$c" "$AMOUNT" --bodies "$work/auth.json"
   done | median "POST /auth" "$c"
 done
-for c in 16 64; do
+want verify && for c in 16 64; do
   n=$((AMOUNT / 2))
   for _ in $(seq "$RUNS"); do
     gen verify "$base" "$n" "$work/verify.json" >/dev/null
     node bench/load.js "$base/auth/verify" "$c" "$n" --bodies "$work/verify.json"
   done | median "POST /auth/verify" "$c"
 done
-for c in 16 64; do
+want join && for c in 16 64; do
   for _ in $(seq "$RUNS"); do
     node bench/load.js "$base/session/join" "$c" "$AMOUNT" --body '{"booking_id":"1"}' --token "$token"
   done | median "POST /session/join" "$c"
 done
 join_rss=$(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$svc/status")
-for c in 16 64; do
+want webhooks && for c in 16 64; do
   for _ in $(seq "$RUNS"); do webhooks "$AMOUNT" "$c"; done | median "POST /webhooks/agora" "$c"
 done
 echo
 echo "peak RSS of the service: $join_rss after the sign-in and join runs, $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$svc/status") after all runs"
 
+want ready || exit 0
 # Ready time: a second instance (same settings, its own port and data) from exec to /health/ready.
 mapfile -d '' svc_env < "/proc/$svc/environ"
 for i in 1 2 3; do

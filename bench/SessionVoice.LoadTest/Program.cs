@@ -6,7 +6,8 @@ using System.Text;
 
 // Loopback load for POST /webhooks/agora: signed NCS join/leave notices, each one new (distinct
 // noticeId and clientSeq), so every request is verified, parsed and persisted.
-// Usage: SessionVoice.LoadTest <baseUrl> <secret> <channel> <uid> [requests=20000] [connections=16]
+// Usage: SessionVoice.LoadTest <baseUrl> <secret> <channel> <uid> [requests=20000] [connections=16] [channels=1]
+// With channels = K > 1, <channel> is a prefix ("heaven-<chainId>") and event i goes to "<channel>-<1 + i mod K>".
 if (args.Length < 4)
 {
     Console.Error.WriteLine("usage: SessionVoice.LoadTest <baseUrl> <secret> <channel> <uid> [requests] [connections]");
@@ -23,6 +24,7 @@ var channel = args[2];
 var uid = uint.Parse(args[3], CultureInfo.InvariantCulture);
 var total = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 20_000;
 var connections = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : 16;
+var channels = args.Length > 6 ? int.Parse(args[6], CultureInfo.InvariantCulture) : 1;
 
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections }) { BaseAddress = baseUrl };
 var latencies = new ConcurrentBag<double>();
@@ -37,7 +39,7 @@ async Task WorkerAsync()
     while ((i = Interlocked.Increment(ref next)) <= total)
     {
         var body = string.Create(CultureInfo.InvariantCulture,
-            $"{{\"noticeId\":\"load-{baseSeq}-{i}\",\"productId\":1,\"eventType\":{(i % 2 == 1 ? 103 : 104)},\"notifyMs\":{ts * 1000},\"payload\":{{\"clientSeq\":{baseSeq + i},\"uid\":{uid},\"channelName\":\"{channel}\",\"platform\":7,\"ts\":{ts}}}}}");
+            $"{{\"noticeId\":\"load-{baseSeq}-{i}\",\"productId\":1,\"eventType\":{(i % 2 == 1 ? 103 : 104)},\"notifyMs\":{ts * 1000},\"payload\":{{\"clientSeq\":{baseSeq + i},\"uid\":{uid},\"channelName\":\"{(channels > 1 ? $"{channel}-{1 + (i % channels)}" : channel)}\",\"platform\":7,\"ts\":{ts}}}}}");
         var bytes = Encoding.UTF8.GetBytes(body);
         using var content = new ByteArrayContent(bytes);
         content.Headers.ContentType = new("application/json");

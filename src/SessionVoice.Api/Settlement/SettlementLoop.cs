@@ -49,6 +49,9 @@ public sealed class SettlementLoop(
 
     private readonly ConcurrentDictionary<BookingId, Task<bool>> _evaluating = new();
 
+    /// <summary>Bookings whose wake gap is above one second (the store resets every gap when it opens).</summary>
+    private readonly ConcurrentDictionary<BookingId, int> _wakeGaps = new();
+
     public async Task<SweepSummary> SweepAsync(CancellationToken ct)
     {
         var watch = watcher is null ? null : await watcher.PollAsync(maxPages: 1000, ct);
@@ -135,7 +138,15 @@ public sealed class SettlementLoop(
     {
         try
         {
-            await sessions.EvaluateAsync(id, ct);
+            var step = await sessions.EvaluateAsync(id, ct);
+            if (step.Decision is Decision.Done || step.Attestation is { Status: not AttestationStatus.Pending })
+            {
+                _wakeGaps.TryRemove(id, out _); // finished: presence no longer wakes it
+            }
+            else
+            {
+                SetWakeGap(id, step.Deciding);
+            }
             return true;
         }
         catch (Exception) when (ct.IsCancellationRequested)
@@ -152,6 +163,27 @@ public sealed class SettlementLoop(
         finally
         {
             _evaluating.TryRemove(id, out _);
+        }
+    }
+
+    /// <summary>Spaces presence wake-ups by what deciding the booking costs (<see cref="SqliteSettlementStore.WakeGapSeconds"/>).</summary>
+    private void SetWakeGap(BookingId id, TimeSpan deciding)
+    {
+        var gap = SqliteSettlementStore.WakeGapSeconds(deciding);
+        var current = _wakeGaps.TryGetValue(id, out var known) ? known : 1;
+        if (gap == current)
+        {
+            return;
+        }
+        store.SetWakeGap(id, gap);
+        if (gap == 1)
+        {
+            _wakeGaps.TryRemove(id, out _);
+        }
+        else
+        {
+            _wakeGaps[id] = gap;
+            logger.LogInformation("Deciding {BookingId} took {Ms} ms: presence wakes it at most every {Gap} s", id, (long)deciding.TotalMilliseconds, gap);
         }
     }
 

@@ -14,7 +14,9 @@ public sealed class SqliteSettlementStore
     {
         _db = db;
         using var connection = db.Open();
-        SqliteDatabase.Execute(connection, TrackedTable);
+        CreateTracked(connection);
+        // Wake gaps measure this process's evaluations; a new process measures again.
+        SqliteDatabase.Execute(connection, "UPDATE tracked SET wake_gap = 1 WHERE wake_gap <> 1");
         SqliteDatabase.Execute(connection, """
             CREATE TABLE IF NOT EXISTS attestations (
                 booking_id TEXT PRIMARY KEY, outcome INTEGER NOT NULL, source INTEGER NOT NULL, preimage BLOB NOT NULL,
@@ -27,12 +29,25 @@ public sealed class SqliteSettlementStore
             """);
     }
 
-    /// <summary>The persisted schedule; created by every store that writes to it.</summary>
-    internal const string TrackedTable = """
+    /// <summary>
+    /// The persisted schedule; created by every store that writes to it. <c>wake_gap</c>: seconds after a
+    /// decision before presence may wake the booking again (<see cref="SetWakeGap"/>); files from before it
+    /// get the column with its default.
+    /// </summary>
+    internal static void CreateTracked(Microsoft.Data.Sqlite.SqliteConnection connection)
+    {
+        SqliteDatabase.Execute(connection, """
             CREATE TABLE IF NOT EXISTS tracked (
-                booking_id TEXT PRIMARY KEY, due_at INTEGER NULL, last_decision TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
+                booking_id TEXT PRIMARY KEY, due_at INTEGER NULL, last_decision TEXT NOT NULL, updated_at INTEGER NOT NULL,
+                wake_gap INTEGER NOT NULL DEFAULT 1) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS tracked_due ON tracked (due_at);
-            """;
+            """);
+        using var probe = SqliteDatabase.Command(connection, "SELECT COUNT(*) FROM pragma_table_info('tracked') WHERE name = 'wake_gap'");
+        if (Convert.ToInt64(probe.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        {
+            SqliteDatabase.Execute(connection, "ALTER TABLE tracked ADD COLUMN wake_gap INTEGER NOT NULL DEFAULT 1");
+        }
+    }
 
     /// <summary>
     /// The schedule is a hint, not the money path: a wake-up lost to an OS crash leaves an earlier one in place,
@@ -67,10 +82,31 @@ public sealed class SqliteSettlementStore
         var booking = id.ToString();
         batch.Execute("INSERT OR IGNORE INTO tracked (booking_id, due_at, last_decision, updated_at) VALUES ($b, $now, 'tracked', $now)",
             ("$b", booking), ("$now", nowUnix));
-        // At most one decision per booking per second from presence: a burst of joins or webhooks makes
-        // the booking due once, the second after its last decision (decisions work in whole seconds).
-        batch.Execute("UPDATE tracked SET due_at = MIN(due_at, MAX($now, updated_at + 1)) WHERE booking_id = $b AND due_at IS NOT NULL",
+        // At most one decision per booking per wake gap (one second, unless deciding it is costly) from
+        // presence: a burst of joins or webhooks makes the booking due once, the gap after its last
+        // decision. MIN keeps an earlier wake-up the policy asked for.
+        batch.Execute("UPDATE tracked SET due_at = MIN(due_at, MAX($now, updated_at + wake_gap)) WHERE booking_id = $b AND due_at IS NOT NULL",
             ("$b", booking), ("$now", nowUnix));
+    }
+
+    /// <summary>Longest wait between a presence change and the decision it wakes (<see cref="WakeGapSeconds"/>).</summary>
+    public const int MaxWakeGapSeconds = 30;
+
+    /// <summary>
+    /// How long presence leaves a booking alone after a decision that took <paramref name="deciding"/> to
+    /// read and decide: at most 5 % of a core per booking, so a channel flooded with events (each
+    /// decision reads them all) cannot take the service's CPU. One second for any real session (tens
+    /// of events decide in well under 50 ms); at most <see cref="MaxWakeGapSeconds"/>, far inside the
+    /// policy's margin. Scheduled wake-ups (the policy's deadlines) are never delayed by it.
+    /// </summary>
+    public static int WakeGapSeconds(TimeSpan deciding) =>
+        (int)Math.Clamp(Math.Ceiling(deciding.TotalSeconds * 20), 1, MaxWakeGapSeconds);
+
+    public void SetWakeGap(BookingId id, int seconds)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(seconds, 1);
+        using var connection = OpenSchedule();
+        SqliteDatabase.Execute(connection, "UPDATE tracked SET wake_gap = $g WHERE booking_id = $b", ("$b", id.ToString()), ("$g", seconds));
     }
 
     /// <summary>Wakes a tracked booking now (presence changed), unless it is finished.</summary>

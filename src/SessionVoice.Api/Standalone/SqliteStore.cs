@@ -15,7 +15,7 @@ public sealed class SqliteStore : IAuthStore, IPresenceStore
     {
         _db = db;
         using var connection = Open();
-        Execute(connection, SqliteSettlementStore.TrackedTable);
+        SqliteSettlementStore.CreateTracked(connection);
         Execute(connection, """
             CREATE TABLE IF NOT EXISTS auth_messages (
                 wallet TEXT NOT NULL, ts INTEGER NOT NULL, used_at INTEGER NOT NULL,

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
@@ -14,7 +15,11 @@ public sealed record SettlementOptions(PolicyParameters Policy, bool ObservedOnl
 }
 
 /// <summary>What one evaluation of a booking did.</summary>
-public sealed record SettlementStep(Decision Decision, StoredAttestation? Attestation);
+public sealed record SettlementStep(Decision Decision, StoredAttestation? Attestation)
+{
+    /// <summary>How long reading the booking's presence and deciding took (zero when it was not decided again).</summary>
+    public TimeSpan Deciding { get; init; }
+}
 
 /// <summary>
 /// Decides a booking with <see cref="OutcomePolicy"/> and carries the decision to the chain — the one
@@ -75,30 +80,32 @@ public sealed class BookingSettlement(
             await store.ScheduleAsync(id, null, "not found", now, ct);
             return new SettlementStep(new Decision.Done(BookingStatus.None), null);
         }
+        var reading = Stopwatch.GetTimestamp();
         var events = await EventsAsync(snapshot, ct);
         var at = DecisionTime(await store.DueAtAsync(id, ct), now);
         var decision = OutcomePolicy.Decide(snapshot, events, at, options.Policy);
+        var deciding = Stopwatch.GetElapsedTime(reading);
         counters.Decision(decision);
         logger.LogDebug("Decided {BookingId} as of {At} (now {Now}): {Decision}", id, at, now, decision);
         switch (decision)
         {
             case Decision.Wait wait:
                 await store.ScheduleAsync(id, wait.UntilUnixSeconds, $"wait until {wait.UntilUnixSeconds}", now, ct);
-                return new SettlementStep(decision, null);
+                return new SettlementStep(decision, null) { Deciding = deciding };
             case Decision.Done done:
                 await store.ScheduleAsync(id, null, $"done: {done.OnChainStatus}", now, ct);
-                return new SettlementStep(decision, null);
+                return new SettlementStep(decision, null) { Deciding = deciding };
             case Decision.WindowMissed missed:
                 await store.TryRecordDecisionAsync(Record(snapshot, missed.Outcome, SourceOfDecisions, events, now, AttestationStatus.WindowMissed, "decided after the contract's window"), ct);
                 await store.ScheduleAsync(id, null, "window missed", now, ct);
                 counters.MissWindow();
                 logger.LogWarning("Window missed for {BookingId}: {Outcome} was decided too late to attest; the contract's fallback refunds the guest", id, missed.Outcome);
-                return new SettlementStep(decision, await store.GetAttestationAsync(id, ct));
+                return new SettlementStep(decision, await store.GetAttestationAsync(id, ct)) { Deciding = deciding };
             case Decision.Attest attest:
                 var record = Record(snapshot, attest.Outcome, SourceOfDecisions, events, now, AttestationStatus.Pending, null);
                 await store.TryRecordDecisionAsync(record, ct);
                 logger.LogInformation("Decided {BookingId}: {Outcome} (metrics {MetricsHash})", id, attest.Outcome, record.MetricsHash);
-                return new SettlementStep(decision, await SubmitAsync((await store.GetAttestationAsync(id, ct))!, ct));
+                return new SettlementStep(decision, await SubmitAsync((await store.GetAttestationAsync(id, ct))!, ct)) { Deciding = deciding };
             default:
                 throw new InvalidOperationException("unknown decision");
         }
