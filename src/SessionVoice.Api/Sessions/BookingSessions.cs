@@ -162,6 +162,14 @@ public sealed class StandaloneBookingSessions(
 
     public Task<SessionResult<JoinGrant>> JoinAsync(BookingId id, Address wallet, CancellationToken ct) => GrantAsync(id, wallet, record: true, ct);
 
+    /// <summary>
+    /// The booking's shared turn for recording a claim, when claims decide. When only what Agora
+    /// observed decides (webhooks configured), a claim cannot change a decision, so it does not wait
+    /// for one: deciding a booking with many observed events would otherwise hold up its joins.
+    /// </summary>
+    private async Task<IDisposable?> ClaimTurnAsync(BookingId id, CancellationToken ct) =>
+        settlement.SourceOfDecisions == MetricsSource.Claimed ? await _locks.AcquireSharedAsync(id, ct) : null;
+
     public Task<SessionResult<JoinGrant>> RenewAsync(BookingId id, Address wallet, CancellationToken ct) => GrantAsync(id, wallet, record: false, ct);
 
     private async Task<SessionResult<JoinGrant>> GrantAsync(BookingId id, Address wallet, bool record, CancellationToken ct)
@@ -170,9 +178,9 @@ public sealed class StandaloneBookingSessions(
         if (record && result.Value is { } grant)
         {
             // Shared: joins of one booking are recorded together (one group commit), never while its
-            // settlement decides; the time is read inside the turn, so a decision either sees a claim
-            // or the claim is later than the decision.
-            using (await _locks.AcquireSharedAsync(id, ct))
+            // settlement decides on claims; the time is read inside the turn, so a decision either sees
+            // a claim or the claim is later than the decision.
+            using (await ClaimTurnAsync(id, ct))
             {
                 var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
                 await presence.AppendAsync(id, wallet, new PresenceEvent(grant.Party, PresenceKind.Join, nowMs, PresenceSource.Claimed), nowMs, ct);
@@ -189,7 +197,7 @@ public sealed class StandaloneBookingSessions(
         {
             return SessionResult.Refused<long?>(refusal);
         }
-        using (await _locks.AcquireSharedAsync(id, ct))
+        using (await ClaimTurnAsync(id, ct))
         {
             var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
             var log = new PresenceLog(await presence.ListAsync(id, ct));
