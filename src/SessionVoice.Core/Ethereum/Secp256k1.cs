@@ -17,11 +17,19 @@ namespace SessionVoice.Core.Ethereum;
 /// </summary>
 public static class Secp256k1
 {
-    private static readonly X9ECParameters Curve = CustomNamedCurves.GetByName("secp256k1");
-    private static readonly ECDomainParameters Domain = new(Curve.Curve, Curve.G, Curve.N, Curve.H);
-    private static readonly BcBigInteger N = Curve.N;
+    /// <summary>
+    /// BouncyCastle's curve, built on first use of the managed path: with libsecp256k1 present the
+    /// service never loads BouncyCastle (its code and tables cost ~4 MB of resident memory).
+    /// </summary>
+    private static class Bc
+    {
+        public static readonly X9ECParameters Curve = CustomNamedCurves.GetByName("secp256k1");
+        public static readonly ECDomainParameters Domain = new(Curve.Curve, Curve.G, Curve.N, Curve.H);
+        public static readonly BcBigInteger N = Curve.N;
+    }
 
-    public static readonly BigInteger Order = ToBig(Curve.N);
+    /// <summary>n, the order of the generator (SEC 2, 2.4.1).</summary>
+    public static readonly BigInteger Order = BigInteger.Parse("0FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141", System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>n / 2: EIP-2 requires transaction signatures to have s at most this.</summary>
     public static readonly BigInteger HalfOrder = Order / 2;
@@ -43,7 +51,17 @@ public static class Secp256k1
         {
             throw new ArgumentException("not a valid secp256k1 private key", nameof(privateKey));
         }
-        var point = new FixedPointCombMultiplier().Multiply(Curve.G, new BcBigInteger(1, privateKey)).Normalize();
+        return Secp256k1Native.IsAvailable && Secp256k1Native.TryPublicKey(privateKey) is { } native ? native : PublicKeyManaged(privateKey);
+    }
+
+    /// <summary>The BouncyCastle path of <see cref="PublicKey"/>, whatever <see cref="Secp256k1Native.IsAvailable"/> says (for tests).</summary>
+    internal static byte[] PublicKeyManaged(ReadOnlySpan<byte> privateKey)
+    {
+        if (!IsValidPrivateKey(privateKey))
+        {
+            throw new ArgumentException("not a valid secp256k1 private key", nameof(privateKey));
+        }
+        var point = new FixedPointCombMultiplier().Multiply(Bc.Curve.G, new BcBigInteger(1, privateKey)).Normalize();
         return point.GetEncoded(false)[1..];
     }
 
@@ -75,14 +93,14 @@ public static class Secp256k1
             throw new ArgumentException("not a valid secp256k1 private key", nameof(privateKey));
         }
         var signer = new ECDsaSigner(new HMacDsaKCalculator(new Sha256Digest()));
-        signer.Init(true, new ECPrivateKeyParameters(new BcBigInteger(1, privateKey), Domain));
+        signer.Init(true, new ECPrivateKeyParameters(new BcBigInteger(1, privateKey), Bc.Domain));
         var digest = hash.ToArray();
         var rs = signer.GenerateSignature(digest);
         var r = rs[0];
         var s = rs[1];
-        if (s.CompareTo(N.ShiftRight(1)) > 0)
+        if (s.CompareTo(Bc.N.ShiftRight(1)) > 0)
         {
-            s = N.Subtract(s);
+            s = Bc.N.Subtract(s);
         }
         var publicKey = expectedPublicKey.IsEmpty ? PublicKey(privateKey) : expectedPublicKey.ToArray();
         for (byte recId = 0; recId < 2; recId++)
@@ -145,17 +163,17 @@ public static class Secp256k1
         ECPoint bigR;
         try
         {
-            bigR = Curve.Curve.DecodePoint(encoded);
+            bigR = Bc.Curve.Curve.DecodePoint(encoded);
         }
         catch (ArgumentException)
         {
             return null;
         }
         var e = new BcBigInteger(1, digest);
-        var rInv = r.ModInverse(N);
-        var u1 = N.Subtract(e).Multiply(rInv).Mod(N);
-        var u2 = s.Multiply(rInv).Mod(N);
-        var q = ECAlgorithms.SumOfTwoMultiplies(Curve.G, u1, bigR, u2).Normalize();
+        var rInv = r.ModInverse(Bc.N);
+        var u1 = Bc.N.Subtract(e).Multiply(rInv).Mod(Bc.N);
+        var u2 = s.Multiply(rInv).Mod(Bc.N);
+        var q = ECAlgorithms.SumOfTwoMultiplies(Bc.Curve.G, u1, bigR, u2).Normalize();
         return q.IsInfinity ? null : q;
     }
 

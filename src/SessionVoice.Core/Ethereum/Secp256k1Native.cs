@@ -151,6 +151,13 @@ public static class Secp256k1Native
         return secp256k1_ecdsa_recoverable_signature_serialize_compact(Context, ref MemoryMarshal.GetReference(compact), out recoveryId, in MemoryMarshal.GetReference(recoverable)) == 1;
     }
 
+    /// <summary>The 64-byte X‖Y public key of a valid private key, or null if libsecp256k1 refuses it.</summary>
+    internal static byte[]? TryPublicKey(ReadOnlySpan<byte> privateKey)
+    {
+        var publicKeyXY = new byte[64];
+        return PublicKey(privateKey, publicKeyXY) ? publicKeyXY : null;
+    }
+
     private static bool PublicKey(ReadOnlySpan<byte> privateKey, Span<byte> publicKeyXY)
     {
         Span<byte> publicKey = stackalloc byte[PublicKeySize];

@@ -4,6 +4,27 @@ namespace SessionVoice.Core.Tests.Ethereum;
 
 public class HashingAndAddressTests
 {
+    /// <summary>Every length around the 136-byte rate (one, two and three blocks) and random ones, against BouncyCastle's KeccakDigest.</summary>
+    [Fact]
+    public void Keccak_equals_bouncy_castles_at_every_block_boundary()
+    {
+        var random = new Random(136);
+        var lengths = Enumerable.Range(0, 300).Concat(Enumerable.Range(0, 40).Select(_ => random.Next(300, 5000)));
+        var compared = 0;
+        foreach (var length in lengths)
+        {
+            var data = new byte[length];
+            random.NextBytes(data);
+            var digest = new Org.BouncyCastle.Crypto.Digests.KeccakDigest(256);
+            digest.BlockUpdate(data);
+            var expected = new byte[32];
+            digest.DoFinal(expected);
+            Assert.Equal(expected, Keccak256.HashToArray(data));
+            compared++;
+        }
+        Assert.Equal(340, compared);
+    }
+
     [Fact]
     public void Keccak_of_empty_input_is_ethereums_not_sha3s()
     {

@@ -39,6 +39,20 @@ public class Secp256k1NativeTests
 
     private static BigInteger Word(ReadOnlySpan<byte> bytes) => new(bytes, isUnsigned: true, isBigEndian: true);
 
+    [Fact]
+    public void Public_keys_agree()
+    {
+        RequireNative();
+        var random = new Random(6);
+        byte[] one = [.. new byte[31], 1];
+        byte[] last = (Secp256k1.Order - 1).ToByteArray(isUnsigned: true, isBigEndian: true);
+        foreach (var key in new[] { one, last }.Concat(Enumerable.Range(0, 500).Select(_ => NewPrivateKey(random))))
+        {
+            Assert.Equal(Secp256k1.PublicKeyManaged(key), Secp256k1.PublicKey(key));
+        }
+        Assert.Equal("79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798", Convert.ToHexStringLower(Secp256k1.PublicKey(one)[..32]));
+    }
+
     private static void AssertSameRecovery(Hash32 digest, Signature signature)
     {
         var managed = Secp256k1.RecoverPublicKeyManaged(digest, signature);
