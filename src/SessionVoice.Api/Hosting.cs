@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.DataProtection;
@@ -218,20 +219,28 @@ public static class Hosting
         app.MapWebhookApi();
         if (app.Services.GetRequiredService<ServiceSettings>() is { DaprMode: true } dapr)
         {
-            var actorRoutes = app.MapActorsHandlers();
-            if (dapr.AppApiToken is not null)
-            {
-                // daprd reads /dapr/config at startup to learn the actor types: it must stay reachable.
-                actorRoutes.Add(endpoint =>
-                {
-                    if (endpoint is RouteEndpointBuilder route && route.RoutePattern.RawText?.TrimStart('/') != "dapr/config")
-                    {
-                        endpoint.Metadata.Add(new Microsoft.AspNetCore.Authorization.AuthorizeAttribute(DaprPolicy));
-                    }
-                });
-            }
+            MapActors(app, dapr);
         }
         return app;
+    }
+
+    // Its own method so that standalone mode never loads Dapr.Actors.AspNetCore: a method is
+    // compiled with every assembly it refers to.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void MapActors(WebApplication app, ServiceSettings dapr)
+    {
+        var actorRoutes = app.MapActorsHandlers();
+        if (dapr.AppApiToken is not null)
+        {
+            // daprd reads /dapr/config at startup to learn the actor types: it must stay reachable.
+            actorRoutes.Add(endpoint =>
+            {
+                if (endpoint is RouteEndpointBuilder route && route.RoutePattern.RawText?.TrimStart('/') != "dapr/config")
+                {
+                    endpoint.Metadata.Add(new Microsoft.AspNetCore.Authorization.AuthorizeAttribute(DaprPolicy));
+                }
+            });
+        }
     }
 
     private static IEnumerable<object> OptionalArgs(object? value) => value is null ? [] : [value];

@@ -5,7 +5,11 @@ using SessionVoice.Api.Dapr;
 try
 {
     var builder = WebApplication.CreateBuilder(args);
-    await builder.AddDaprSecretsAsync();
+    // Dapr.Client (and gRPC/protobuf with it) is loaded only when a sidecar is expected.
+    if (ServiceSettings.IsDaprMode(builder.Configuration))
+    {
+        await builder.AddDaprSecretsAsync();
+    }
     builder.AddSessionVoice();
     var app = builder.Build();
     app.UseSessionVoice();
