@@ -28,6 +28,8 @@ public static class Hosting
     /// <summary>The authorization policy that checks daprd's app token.</summary>
     public const string DaprPolicy = "Dapr";
 
+    internal const string DataProtectionHostedService = "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService";
+
     /// <summary>Reads the configuration (failing fast) and registers the standalone wiring.</summary>
     public static WebApplicationBuilder AddSessionVoice(this WebApplicationBuilder builder)
     {
@@ -130,6 +132,12 @@ public static class Hosting
         // Nothing here uses data protection (no cookies, no antiforgery; JWTs are signed with JWT_SECRET):
         // keep its keys in memory so a read-only root filesystem needs no key folder.
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        // AddAuthentication registers a hosted service that loads the key ring at start anyway (from
+        // $HOME/.aspnet, with System.Private.Xml, ~3.5 MB resident): unused with the ephemeral provider.
+        if (services.FirstOrDefault(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.FullName == DataProtectionHostedService) is { } keyRingLoader)
+        {
+            services.Remove(keyRingLoader);
+        }
         return builder;
     }
 
