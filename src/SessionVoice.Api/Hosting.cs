@@ -215,7 +215,7 @@ public static class Hosting
     public static WebApplication UseSessionVoice(this WebApplication app)
     {
         app.UseJsonErrors();
-        app.UseCors();
+        app.UseDefaultCors();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
