@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.DataProtection;
@@ -26,6 +27,8 @@ public static class Hosting
 
     /// <summary>The authorization policy that checks daprd's app token.</summary>
     public const string DaprPolicy = "Dapr";
+
+    internal const string DataProtectionHostedService = "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService";
 
     /// <summary>Reads the configuration (failing fast) and registers the standalone wiring.</summary>
     public static WebApplicationBuilder AddSessionVoice(this WebApplicationBuilder builder)
@@ -129,6 +132,12 @@ public static class Hosting
         // Nothing here uses data protection (no cookies, no antiforgery; JWTs are signed with JWT_SECRET):
         // keep its keys in memory so a read-only root filesystem needs no key folder.
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        // AddAuthentication registers a hosted service that loads the key ring at start anyway (from
+        // $HOME/.aspnet, with System.Private.Xml, ~3.5 MB resident): unused with the ephemeral provider.
+        if (services.FirstOrDefault(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.FullName == DataProtectionHostedService) is { } keyRingLoader)
+        {
+            services.Remove(keyRingLoader);
+        }
         return builder;
     }
 
@@ -206,7 +215,7 @@ public static class Hosting
     public static WebApplication UseSessionVoice(this WebApplication app)
     {
         app.UseJsonErrors();
-        app.UseCors();
+        app.UseDefaultCors();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
@@ -218,20 +227,28 @@ public static class Hosting
         app.MapWebhookApi();
         if (app.Services.GetRequiredService<ServiceSettings>() is { DaprMode: true } dapr)
         {
-            var actorRoutes = app.MapActorsHandlers();
-            if (dapr.AppApiToken is not null)
-            {
-                // daprd reads /dapr/config at startup to learn the actor types: it must stay reachable.
-                actorRoutes.Add(endpoint =>
-                {
-                    if (endpoint is RouteEndpointBuilder route && route.RoutePattern.RawText?.TrimStart('/') != "dapr/config")
-                    {
-                        endpoint.Metadata.Add(new Microsoft.AspNetCore.Authorization.AuthorizeAttribute(DaprPolicy));
-                    }
-                });
-            }
+            MapActors(app, dapr);
         }
         return app;
+    }
+
+    // Its own method so that standalone mode never loads Dapr.Actors.AspNetCore: a method is
+    // compiled with every assembly it refers to.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void MapActors(WebApplication app, ServiceSettings dapr)
+    {
+        var actorRoutes = app.MapActorsHandlers();
+        if (dapr.AppApiToken is not null)
+        {
+            // daprd reads /dapr/config at startup to learn the actor types: it must stay reachable.
+            actorRoutes.Add(endpoint =>
+            {
+                if (endpoint is RouteEndpointBuilder route && route.RoutePattern.RawText?.TrimStart('/') != "dapr/config")
+                {
+                    endpoint.Metadata.Add(new Microsoft.AspNetCore.Authorization.AuthorizeAttribute(DaprPolicy));
+                }
+            });
+        }
     }
 
     private static IEnumerable<object> OptionalArgs(object? value) => value is null ? [] : [value];

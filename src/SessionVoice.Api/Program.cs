@@ -4,8 +4,16 @@ using SessionVoice.Api.Dapr;
 
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
-    await builder.AddDaprSecretsAsync();
+    // The slim builder leaves out what this service never uses and would otherwise load at every start:
+    // HTTP/3 (QUIC), IIS, hosting startup assemblies, regex route constraints, the Debug and
+    // EventSource loggers. Kestrel's HTTPS endpoint configuration is kept.
+    var builder = WebApplication.CreateSlimBuilder(args);
+    builder.WebHost.UseKestrelHttpsConfiguration();
+    // Dapr.Client (and gRPC/protobuf with it) is loaded only when a sidecar is expected.
+    if (ServiceSettings.IsDaprMode(builder.Configuration))
+    {
+        await builder.AddDaprSecretsAsync();
+    }
     builder.AddSessionVoice();
     var app = builder.Build();
     app.UseSessionVoice();

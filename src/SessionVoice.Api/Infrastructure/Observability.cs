@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -22,7 +23,7 @@ public static class Observability
                 metrics.AddMeter(SessionVoiceTelemetry.Name).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation();
                 if (otlp)
                 {
-                    metrics.AddOtlpExporter();
+                    AddOtlpExporter(metrics);
                 }
             })
             .WithTracing(tracing =>
@@ -33,7 +34,7 @@ public static class Observability
                     .AddHttpClientInstrumentation();
                 if (otlp)
                 {
-                    tracing.AddOtlpExporter();
+                    AddOtlpExporter(tracing);
                 }
             });
         builder.Logging.Configure(options => options.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
@@ -43,4 +44,12 @@ public static class Observability
         }
         return builder;
     }
+
+    // The OTLP exporter (and Google.Protobuf with it) is loaded only when it is configured: a method
+    // is compiled with every assembly it refers to, so these calls stay out of the lambdas above.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AddOtlpExporter(MeterProviderBuilder metrics) => metrics.AddOtlpExporter();
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AddOtlpExporter(TracerProviderBuilder tracing) => tracing.AddOtlpExporter();
 }
