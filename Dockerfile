@@ -67,11 +67,15 @@ COPY --from=build --chown=root:root /native/ /usr/lib/
 # diagnostics socket (clr-debug-pipe-*, dotnet-diagnostic-*) in $TMPDIR: nothing is written
 # outside DATA_DIR, and a read-only root fs works even without the /tmp mount. The cost: no
 # dotnet-trace/dotnet-counters/debugger attach (metrics and traces go out through OpenTelemetry).
+# DOTNET_GCgen0size: a 4 MiB gen0 budget instead of one sized from the CPU cache; the live heap is a
+# few MB, and under the join load this keeps ~8 MB less resident at the same throughput (README,
+# Performance). The runtime reads this knob only from the environment, not from runtimeconfig.
 ENV PORT=3338 \
     BIND_ADDRESS=0.0.0.0 \
     DATA_DIR=/data \
     ASPNETCORE_HTTP_PORTS="" \
-    DOTNET_EnableDiagnostics=0
+    DOTNET_EnableDiagnostics=0 \
+    DOTNET_GCgen0size=0x400000
 EXPOSE 3338
 
 # The non-root user every .NET 8+ image defines (APP_UID=1654, "app"). Numeric, so Kubernetes'
@@ -80,8 +84,6 @@ USER $APP_UID
 
 # No HEALTHCHECK: the chiseled image has no shell, curl or wget to run one with. Kubernetes probes
 # over HTTP instead: liveness GET /health, readiness GET /health/ready (store writable, RPC answers).
-# Data protection keys: HOME (/home/app) is read-only under a read-only root fs, so ASP.NET keeps
-# its key ring in memory and logs three warnings at start (EphemeralXmlRepository, "Neither user
-# profile nor HKLM registry available", "No XML encryptor configured"). Harmless here: the service
-# protects nothing with them (JWTs are signed with JWT_SECRET).
+# Data protection: the service uses an ephemeral in-memory key ring (it protects nothing with it;
+# JWTs are signed with JWT_SECRET) and loads none at start, so nothing is read or written under HOME.
 ENTRYPOINT ["dotnet", "SessionVoice.Api.dll"]
