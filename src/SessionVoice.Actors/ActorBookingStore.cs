@@ -19,6 +19,7 @@ public sealed class ActorBookingStore(IActorStateManager state, BookingId bookin
     public const string AttestationKey = "Attestation";
     public const string DueKey = "DueAt";
     public const string DecisionKey = "LastDecision";
+    public const string WakeNotBeforeKey = "WakeNotBefore";
 
     private void EnsureSameBooking(BookingId id)
     {
@@ -109,6 +110,16 @@ public sealed class ActorBookingStore(IActorStateManager state, BookingId bookin
             await state.TryRemoveStateAsync(DueKey, ct);
         }
         await state.SetStateAsync(DecisionKey, decision, ct);
+        await state.SaveStateAsync(ct);
+    }
+
+    /// <summary>The earliest second presence may wake the booking (<see cref="Core.Sessions.PresenceWakes"/>); null: any time.</summary>
+    public async Task<long?> WakeNotBeforeAsync(CancellationToken ct) =>
+        (await state.TryGetStateAsync<long>(WakeNotBeforeKey, ct)) is { HasValue: true } at ? at.Value : null;
+
+    public async Task SetWakeNotBeforeAsync(long unixSeconds, CancellationToken ct)
+    {
+        await state.SetStateAsync(WakeNotBeforeKey, unixSeconds, ct);
         await state.SaveStateAsync(ct);
     }
 

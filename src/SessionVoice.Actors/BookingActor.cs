@@ -128,14 +128,31 @@ public sealed class BookingActor : Actor, IBookingActor, IRemindable
 
     private async Task OnDecideAsync()
     {
-        await Settlement.EvaluateAsync(BookingId, CancellationToken.None);
+        var step = await Settlement.EvaluateAsync(BookingId, CancellationToken.None);
+        var gap = PresenceWakes.GapSeconds(step.Deciding);
+        var store = Store;
+        // Written only when it matters: a costly booking, or one that was costly before.
+        if (gap > 1 || await store.WakeNotBeforeAsync(CancellationToken.None) is not null)
+        {
+            await store.SetWakeNotBeforeAsync(_services.Time.GetUtcNow().ToUnixTimeSeconds() + gap, CancellationToken.None);
+        }
         await SyncReminderAsync();
     }
 
-    /// <summary>Presence changed: decide at once (the decision itself sets the next reminder).</summary>
+    /// <summary>
+    /// Presence changed: decide at once — or, for a booking whose decisions are costly, once its wake
+    /// gap after the last decision has passed (<see cref="PresenceWakes"/>) — and never later than the
+    /// wake-up already set. The decision itself sets the next reminder.
+    /// </summary>
     private async Task WakeAsync()
     {
-        await Store.ScheduleAsync(BookingId, _services.Time.GetUtcNow().ToUnixTimeSeconds(), "woken", _services.Time.GetUtcNow().ToUnixTimeSeconds(), CancellationToken.None);
+        var store = Store;
+        var now = _services.Time.GetUtcNow().ToUnixTimeSeconds();
+        var due = Math.Max(now, await store.WakeNotBeforeAsync(CancellationToken.None) ?? now);
+        if (await store.DueAtAsync(BookingId, CancellationToken.None) is not { } scheduled || scheduled > due)
+        {
+            await store.ScheduleAsync(BookingId, due, "woken", now, CancellationToken.None);
+        }
         await SyncReminderAsync();
     }
 

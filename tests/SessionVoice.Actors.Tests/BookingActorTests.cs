@@ -47,6 +47,29 @@ public class BookingActorTests
     }
 
     [Fact]
+    public async Task Presence_wakes_a_costly_booking_after_its_gap_and_never_after_the_wake_up_already_set()
+    {
+        await using var h = await ActorHarness.StartAsync();
+        await h.Actor.TrackAsync();
+        await h.FireDueReminderAsync(); // decided: wait until S + 150
+        Assert.False(h.BookingStore.ContainsKey(ActorBookingStore.WakeNotBeforeKey)); // a cheap decision writes no gap
+
+        // As if that decision had taken 400 ms: presence may wake the booking 8 s after it.
+        var now = h.Time.GetUtcNow().ToUnixTimeSeconds();
+        h.BookingStore[ActorBookingStore.WakeNotBeforeKey] = (now + 8).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        h.Activate();
+        await h.ClaimAsync(Party.Host, PresenceKind.Join);
+        Assert.Equal(now + 8, (await h.Actor.GetStateAsync()).DueAtUnix);
+        Assert.InRange(h.Reminders.Reminders[BookingActor.DecideReminder].DueTime.TotalSeconds, 7, 8);
+
+        // A gap reaching past the wake-up already set does not move it.
+        h.BookingStore[ActorBookingStore.WakeNotBeforeKey] = (h.Start + 1_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        h.Activate();
+        await h.ClaimAsync(Party.Host, PresenceKind.Leave);
+        Assert.Equal(now + 8, (await h.Actor.GetStateAsync()).DueAtUnix);
+    }
+
+    [Fact]
     public async Task Both_present_is_attested_completed_through_the_oracle_actor()
     {
         await using var h = await ActorHarness.StartAsync();

@@ -79,7 +79,7 @@ public sealed class WakeGapTests : IDisposable
     [InlineData(1_499, 30)]
     [InlineData(60_000, 30)]
     public void The_gap_keeps_a_booking_under_5_percent_of_a_core(int decidingMs, int gapSeconds) =>
-        Assert.Equal(gapSeconds, SqliteSettlementStore.WakeGapSeconds(TimeSpan.FromMilliseconds(decidingMs)));
+        Assert.Equal(gapSeconds, PresenceWakes.GapSeconds(TimeSpan.FromMilliseconds(decidingMs)));
 
     [Fact]
     public async Task Presence_wakes_a_costly_booking_a_gap_after_its_decision_but_never_after_its_deadline()

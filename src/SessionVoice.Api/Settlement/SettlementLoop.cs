@@ -166,10 +166,10 @@ public sealed class SettlementLoop(
         }
     }
 
-    /// <summary>Spaces presence wake-ups by what deciding the booking costs (<see cref="SqliteSettlementStore.WakeGapSeconds"/>).</summary>
+    /// <summary>Spaces presence wake-ups by what deciding the booking costs (<see cref="PresenceWakes.GapSeconds"/>).</summary>
     private void SetWakeGap(BookingId id, TimeSpan deciding)
     {
-        var gap = SqliteSettlementStore.WakeGapSeconds(deciding);
+        var gap = PresenceWakes.GapSeconds(deciding);
         var current = _wakeGaps.TryGetValue(id, out var known) ? known : 1;
         if (gap == current)
         {

@@ -31,7 +31,7 @@ public sealed class SqliteSettlementStore
 
     /// <summary>
     /// The persisted schedule; created by every store that writes to it. <c>wake_gap</c>: seconds after a
-    /// decision before presence may wake the booking again (<see cref="SetWakeGap"/>); files from before it
+    /// decision before presence may wake the booking again (<see cref="SetWakeGap"/>, <see cref="PresenceWakes.GapSeconds"/>); files from before it
     /// get the column with its default.
     /// </summary>
     internal static void CreateTracked(Microsoft.Data.Sqlite.SqliteConnection connection)
@@ -88,19 +88,6 @@ public sealed class SqliteSettlementStore
         batch.Execute("UPDATE tracked SET due_at = MIN(due_at, MAX($now, updated_at + wake_gap)) WHERE booking_id = $b AND due_at IS NOT NULL",
             ("$b", booking), ("$now", nowUnix));
     }
-
-    /// <summary>Longest wait between a presence change and the decision it wakes (<see cref="WakeGapSeconds"/>).</summary>
-    public const int MaxWakeGapSeconds = 30;
-
-    /// <summary>
-    /// How long presence leaves a booking alone after a decision that took <paramref name="deciding"/> to
-    /// read and decide: at most 5 % of a core per booking, so a channel flooded with events (each
-    /// decision reads them all) cannot take the service's CPU. One second for any real session (tens
-    /// of events decide in well under 50 ms); at most <see cref="MaxWakeGapSeconds"/>, far inside the
-    /// policy's margin. Scheduled wake-ups (the policy's deadlines) are never delayed by it.
-    /// </summary>
-    public static int WakeGapSeconds(TimeSpan deciding) =>
-        (int)Math.Clamp(Math.Ceiling(deciding.TotalSeconds * 20), 1, MaxWakeGapSeconds);
 
     public void SetWakeGap(BookingId id, int seconds)
     {
