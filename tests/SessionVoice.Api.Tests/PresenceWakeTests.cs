@@ -21,8 +21,11 @@ public sealed class PresenceWakeTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private Task Join(BookingId id, long atMs) =>
-        _presence.AppendAsync(id, Host, new PresenceEvent(Party.Host, PresenceKind.Join, atMs, PresenceSource.Claimed), atMs, default);
+    private Task Join(BookingId id, long atMs) => Join(_presence, id, atMs);
+
+    /// <summary>The host's join claim at <paramref name="atMs"/>, recorded as it arrives.</summary>
+    internal static Task Join(SqliteStore presence, BookingId id, long atMs) =>
+        presence.AppendAsync(id, Host, new PresenceEvent(Party.Host, PresenceKind.Join, atMs, PresenceSource.Claimed), atMs, default);
 
     [Fact]
     public async Task A_first_claim_makes_an_untracked_booking_due_at_once()
@@ -63,12 +66,10 @@ public sealed class PresenceWakeTests : IDisposable
 public sealed class WakeGapTests : IDisposable
 {
     private readonly TempDatabase _temp = new();
-    private static readonly Address Host = Address.Parse("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC");
 
     public void Dispose() => _temp.Dispose();
 
-    private static Task Join(SqliteStore presence, BookingId id, long atMs) =>
-        presence.AppendAsync(id, Host, new PresenceEvent(Party.Host, PresenceKind.Join, atMs, PresenceSource.Claimed), atMs, default);
+    private static Task Join(SqliteStore presence, BookingId id, long atMs) => PresenceWakeTests.Join(presence, id, atMs);
 
     [Theory]
     [InlineData(0, 1)]

@@ -73,9 +73,7 @@ public sealed class EscrowChain : IAsyncDisposable
         var hostAddress = host ?? AnvilAccounts.Address(AnvilAccounts.Host);
         var guestAddress = guest ?? AnvilAccounts.Address(AnvilAccounts.Guest);
         var amount = price ?? BigInteger.Pow(10, 16);
-        var createSlot = new AbiEncoder()
-            .UInt(startTime, 48).UInt(durationMins, 32).UInt(amount).UInt(graceMins, 32).UInt(minOverlapMins, 32).UInt(0, 32)
-            .ToCall(CreateSlotSelector);
+        var createSlot = CreateSlotCall(startTime, durationMins, amount, graceMins, minOverlapMins);
         await _bookingGate.WaitAsync();
         try
         {
@@ -92,6 +90,12 @@ public sealed class EscrowChain : IAsyncDisposable
         }
     }
 
+    /// <summary>createSlot(start, duration, price, grace, minOverlap, cancelCutoff = 0) calldata.</summary>
+    private static byte[] CreateSlotCall(long startTime, uint durationMins, BigInteger price, uint graceMins, uint minOverlapMins) =>
+        new AbiEncoder()
+            .UInt(startTime, 48).UInt(durationMins, 32).UInt(price).UInt(graceMins, 32).UInt(minOverlapMins, 32).UInt(0, 32)
+            .ToCall(CreateSlotSelector);
+
     /// <summary>
     /// Creates <paramref name="count"/> bookings like <see cref="CreateBookingAsync"/>, fast: the host's
     /// createSlot and then the guest's book transactions are signed here with consecutive nonces, sent in
@@ -105,9 +109,7 @@ public sealed class EscrowChain : IAsyncDisposable
         var host = AnvilAccounts.Signer(AnvilAccounts.Host);
         var guest = AnvilAccounts.Signer(AnvilAccounts.Guest);
         var amount = price ?? BigInteger.Pow(10, 16);
-        var createSlot = new AbiEncoder()
-            .UInt(startTime, 48).UInt(durationMins, 32).UInt(amount).UInt(graceMins, 32).UInt(minOverlapMins, 32).UInt(0, 32)
-            .ToCall(CreateSlotSelector);
+        var createSlot = CreateSlotCall(startTime, durationMins, amount, graceMins, minOverlapMins);
         await _bookingGate.WaitAsync();
         try
         {

@@ -31,8 +31,8 @@ public sealed class SqliteSettlementStore
 
     /// <summary>
     /// The persisted schedule; created by every store that writes to it. <c>wake_gap</c>: seconds after a
-    /// decision before presence may wake the booking again (<see cref="SetWakeGap"/>, <see cref="PresenceWakes.GapSeconds"/>); files from before it
-    /// get the column with its default.
+    /// decision before presence may wake the booking again (<see cref="SetWakeGap"/>,
+    /// <see cref="PresenceWakes.GapSeconds"/>); files from before it get the column with its default.
     /// </summary>
     internal static void CreateTracked(Microsoft.Data.Sqlite.SqliteConnection connection)
     {

@@ -37,15 +37,13 @@ public static class Keccak256
         {
             throw new ArgumentException("the output holds 32 bytes", nameof(output));
         }
-        Span<ulong> state = stackalloc ulong[25];
-        state.Clear();
+        Span<ulong> state = stackalloc ulong[25]; // zeroed: this project does not skip locals init
         while (data.Length >= Rate)
         {
             Absorb(state, data[..Rate]);
             data = data[Rate..];
         }
         Span<byte> last = stackalloc byte[Rate];
-        last.Clear();
         data.CopyTo(last);
         last[data.Length] ^= 0x01;
         last[Rate - 1] ^= 0x80;
