@@ -90,7 +90,9 @@ public static class Hosting
                 ReceiptTimeout = TimeSpan.FromSeconds(settings.ReceiptTimeoutSeconds),
             });
         }
-        if (settings.DaprMode)
+        // The native build (PublishAot) has no dynamic code: the branch is compiled out there, and
+        // with it the Dapr SDK, whose actor runtime is reflection-based (Program refuses Dapr mode).
+        if (settings.DaprMode && RuntimeFeature.IsDynamicCodeSupported)
         {
             services.AddDaprRuntime(settings);
         }
@@ -98,6 +100,9 @@ public static class Hosting
         {
             services.AddStandaloneRuntime(settings);
         }
+
+        // Response bodies from compile-time metadata first; the web defaults still apply.
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<JwtTokens>((options, jwt) =>
@@ -225,7 +230,7 @@ public static class Hosting
         app.MapSessionApi();
         app.MapAttestApi();
         app.MapWebhookApi();
-        if (app.Services.GetRequiredService<ServiceSettings>() is { DaprMode: true } dapr)
+        if (app.Services.GetRequiredService<ServiceSettings>() is { DaprMode: true } dapr && RuntimeFeature.IsDynamicCodeSupported)
         {
             MapActors(app, dapr);
         }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SessionVoice.Api;
 using SessionVoice.Api.Configuration;
 using SessionVoice.Api.Dapr;
@@ -12,6 +13,12 @@ try
     // Dapr.Client (and gRPC/protobuf with it) is loaded only when a sidecar is expected.
     if (ServiceSettings.IsDaprMode(builder.Configuration))
     {
+        // The native build is compiled without the Dapr SDK (its actor runtime needs reflection and
+        // dynamic code): Dapr mode runs the JIT build, as the container image does.
+        if (!RuntimeFeature.IsDynamicCodeSupported)
+        {
+            throw new ConfigurationException("Dapr mode needs the JIT build (the container image); this native build runs standalone only");
+        }
         await builder.AddDaprSecretsAsync();
     }
     builder.AddSessionVoice();

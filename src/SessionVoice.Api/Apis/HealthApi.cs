@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Reflection;
 using SessionVoice.Core.Sessions;
 using SessionVoice.Api.Configuration;
@@ -6,6 +7,17 @@ using SessionVoice.Api.Sessions;
 using SessionVoice.Core.Ethereum;
 
 namespace SessionVoice.Api.Apis;
+
+/// <summary>Compat: the seed's liveness answer, plus what this service is configured with.</summary>
+public sealed record HealthResponse(
+    [property: JsonPropertyName("ok")] bool Ok,
+    [property: JsonPropertyName("chainId")] ulong ChainId,
+    [property: JsonPropertyName("escrow")] string? Escrow,
+    [property: JsonPropertyName("oracleConfigured")] bool OracleConfigured,
+    [property: JsonPropertyName("mode")] string Mode,
+    [property: JsonPropertyName("version")] string Version);
+
+public sealed record ReadyResponse([property: JsonPropertyName("ready")] bool Ready);
 
 public static class HealthApi
 {
@@ -18,15 +30,8 @@ public static class HealthApi
         return app;
     }
 
-    public static IResult Health(ChainInfo chain, ServiceSettings settings) => TypedResults.Ok(new
-    {
-        ok = true,
-        chainId = chain.ChainId,
-        escrow = chain.Escrow?.ToChecksumString(),
-        oracleConfigured = settings.Oracle is not null,
-        mode = settings.DaprMode ? "dapr" : "standalone",
-        version = Version,
-    });
+    public static IResult Health(ChainInfo chain, ServiceSettings settings) => TypedResults.Ok(new HealthResponse(
+        true, chain.ChainId, chain.Escrow?.ToChecksumString(), settings.Oracle is not null, settings.DaprMode ? "dapr" : "standalone", Version));
 
     public static async Task<IResult> ReadyAsync(IAuthStore store, TimeProvider time, IServiceProvider services, CancellationToken ct)
     {
@@ -49,6 +54,6 @@ public static class HealthApi
                 return ApiError.Result(StatusCodes.Status503ServiceUnavailable, "rpc not answering");
             }
         }
-        return TypedResults.Ok(new { ready = true });
+        return TypedResults.Ok(new ReadyResponse(true));
     }
 }

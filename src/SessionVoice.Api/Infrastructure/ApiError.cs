@@ -5,7 +5,7 @@ namespace SessionVoice.Api.Infrastructure;
 /// <summary>The one error shape clients know: <c>{ "error": "..." }</c>.</summary>
 public sealed record ApiError([property: JsonPropertyName("error")] string Error)
 {
-    public static IResult Result(int status, string message) => TypedResults.Json(new ApiError(message), statusCode: status);
+    public static IResult Result(int status, string message) => TypedResults.Json(new ApiError(message), ApiJsonContext.Default.ApiError, statusCode: status);
 
     public static IResult BadRequest(string message) => Result(StatusCodes.Status400BadRequest, message);
 
@@ -18,6 +18,6 @@ public sealed record ApiError([property: JsonPropertyName("error")] string Error
     public static Task WriteAsync(HttpContext context, int status, string message)
     {
         context.Response.StatusCode = status;
-        return context.Response.WriteAsJsonAsync(new ApiError(message));
+        return context.Response.WriteAsJsonAsync(new ApiError(message), ApiJsonContext.Default.ApiError);
     }
 }

@@ -38,7 +38,7 @@ public static class ErrorHandling
                 StatusCodes.Status429TooManyRequests => "too many requests",
                 _ => "request failed",
             };
-            await response.WriteAsJsonAsync(new ApiError(message));
+            await response.WriteAsJsonAsync(new ApiError(message), ApiJsonContext.Default.ApiError);
         });
         return app;
     }

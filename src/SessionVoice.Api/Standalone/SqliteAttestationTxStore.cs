@@ -68,7 +68,7 @@ public sealed class SqliteAttestationTxStore : IAttestationTxStore
         return Task.FromResult(deleted == 1);
     }
 
-    private static string Encode(AttestationTxRecord r) => JsonSerializer.Serialize(AttestationTxRecordDto.From(r));
+    private static string Encode(AttestationTxRecord r) => JsonSerializer.Serialize(AttestationTxRecordDto.From(r), AttestationTxJson.Default.AttestationTxRecordDto);
 
-    private static AttestationTxRecord Decode(string json) => JsonSerializer.Deserialize<AttestationTxRecordDto>(json)!.ToRecord();
+    private static AttestationTxRecord Decode(string json) => JsonSerializer.Deserialize(json, AttestationTxJson.Default.AttestationTxRecordDto)!.ToRecord();
 }
