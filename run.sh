@@ -165,7 +165,7 @@ BYTECODE=$(json 'j.bytecode' < artifacts/contracts/SessionEscrowV1.json) || die 
 if [ "$NATIVE" = 1 ]; then
   # Ahead-of-time compiled standalone host (no JIT, a third of the memory): about a minute to build.
   say "dotnet publish src/SessionVoice.Api (native, ahead of time) -> artifacts/native"
-  dotnet publish src/SessionVoice.Api -c Release -r linux-x64 -p:PublishAot=true -o artifacts/native --nologo --verbosity quiet ${NATIVE_PUBLISH_ARGS:-} \
+  dotnet publish src/SessionVoice.Api -c Release -r linux-x64 -p:PublishAot=true -o artifacts/native --nologo --verbosity quiet \
     || die "native publish failed (see the errors above; it needs gcc or clang)"
 else
   say "dotnet build src/SessionVoice.Api (Release)"

@@ -6,7 +6,8 @@
 # Every /auth and /auth/verify request is a distinct, freshly signed message.
 #   AMOUNT (requests per run, default 40000; half for /auth/verify, a quarter for the warm-up),
 #   RUNS (runs per row, default 5: the table shows the median of each figure),
-#   PORT (3400; PORT+1 for the ready-time starts), ANVIL_PORT (8600)
+#   PORT (3400; PORT+1 for the ready-time starts), ANVIL_PORT (8600),
+#   NATIVE=1 (measure the ahead-of-time compiled build, as `NATIVE=1 ./run.sh` runs it; JIT otherwise)
 # Arguments pick rows (auth verify join webhooks ready); none means all of them.
 set -euo pipefail
 rows=${*:-auth verify join webhooks ready}
@@ -58,6 +59,9 @@ node bench/load.js "$base/auth" 16 "$warm" --bodies "$work/warm.json" >/dev/null
 node bench/load.js "$base/session/join" 16 "$warm" --body '{"booking_id":"1"}' --token "$token" >/dev/null
 webhooks "$warm" 16 >/dev/null
 
+build="JIT (dotnet run)"
+[ "${NATIVE:-0}" = 1 ] && build="native (PublishAot, artifacts/native)"
+echo "build: $build"
 echo "median of $RUNS runs per row, $AMOUNT requests per run ($((AMOUNT / 2)) for /auth/verify)"
 printf '| endpoint | connections | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|\n'
 want auth && for c in 16 64; do
@@ -90,7 +94,11 @@ want ready || exit 0
 mapfile -d '' svc_env < "/proc/$svc/environ"
 for i in 1 2 3; do
   t0=$(date +%s%N)
-  env "${svc_env[@]}" PORT=$((PORT + 1)) DATA_DIR="$work/ready-$i" dotnet src/SessionVoice.Api/bin/Release/net10.0/SessionVoice.Api.dll >/dev/null 2>&1 &
+  if [ "${NATIVE:-0}" = 1 ]; then
+    env "${svc_env[@]}" PORT=$((PORT + 1)) DATA_DIR="$work/ready-$i" artifacts/native/SessionVoice.Api >/dev/null 2>&1 &
+  else
+    env "${svc_env[@]}" PORT=$((PORT + 1)) DATA_DIR="$work/ready-$i" dotnet src/SessionVoice.Api/bin/Release/net10.0/SessionVoice.Api.dll >/dev/null 2>&1 &
+  fi
   second=$!
   for _ in $(seq 1000); do curl -sf -o /dev/null "http://127.0.0.1:$((PORT + 1))/health/ready" && break; sleep 0.01; done
   t1=$(date +%s%N)

@@ -16,7 +16,7 @@ public static class Observability
     public static WebApplicationBuilder AddObservability(this WebApplicationBuilder builder)
     {
         var otlp = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] is { Length: > 0 };
-        builder.Services.AddOpenTelemetry()
+        var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("session-voice", serviceVersion: typeof(Observability).Assembly.GetName().Version?.ToString()))
             .WithMetrics(metrics =>
             {
@@ -25,18 +25,20 @@ public static class Observability
                 {
                     AddOtlpExporter(metrics);
                 }
-            })
-            .WithTracing(tracing =>
+            });
+        // Spans are recorded only when they go somewhere: a listener without an exporter would still
+        // sample, build and tag an Activity for every request and every RPC call, then drop it.
+        if (otlp)
+        {
+            telemetry.WithTracing(tracing =>
             {
                 tracing.AddSource(SessionVoiceTelemetry.Name)
                     // Query strings may carry force_outcome and nothing else, but never record them.
                     .AddAspNetCoreInstrumentation(o => o.EnrichWithHttpRequest = (activity, _) => activity.SetTag("url.query", null))
                     .AddHttpClientInstrumentation();
-                if (otlp)
-                {
-                    AddOtlpExporter(tracing);
-                }
+                AddOtlpExporter(tracing);
             });
+        }
         builder.Logging.Configure(options => options.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
         if (string.Equals(builder.Configuration["LOG_FORMAT"], "json", StringComparison.OrdinalIgnoreCase))
         {
