@@ -4,6 +4,10 @@
 #   docker run --rm --read-only --tmpfs /tmp --tmpfs /data -p 3338:3338 \
 #     -e JWT_SECRET=... -e AGORA_APP_ID=... -e AGORA_APP_CERTIFICATE=... -e RPC_URL=... -e ESCROW_ADDRESS=... session-voice
 #
+# This is the JIT build, because the image runs Dapr mode (the Dapr SDK's actor runtime needs
+# reflection and dynamic code). The standalone host also has a native, ahead-of-time build
+# (NATIVE=1 ./run.sh, README "Performance"), which refuses Dapr mode.
+#
 # The image holds no secrets and no state: state lives in DATA_DIR (/data), which Kubernetes
 # mounts as an emptyDir (standalone SQLite) next to an emptyDir at /tmp, with a read-only root fs.
 
