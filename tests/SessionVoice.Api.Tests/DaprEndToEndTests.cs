@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using DotNet.Testcontainers.Builders;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Testing;
@@ -27,12 +25,6 @@ public class DaprEndToEndTests
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     [Fact]
     public async Task Through_a_real_sidecar_a_guest_alone_is_settled_as_a_host_no_show_by_reminder()
@@ -71,7 +63,7 @@ public class DaprEndToEndTests
         await using var s = scheduler;
         await Task.WhenAll(redis.StartAsync(), placement.StartAsync(), scheduler.StartAsync());
 
-        var appPort = FreePort();
+        var appPort = LoopbackPort.Free();
         var daprd = new ContainerBuilder($"daprio/daprd:{DaprVersion}").WithNetwork(network)
             .WithExtraHost("host.docker.internal", "host-gateway")
             .WithResourceMapping(new DirectoryInfo(components), "/components")

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 
 namespace SessionVoice.Image.Tests;
 
@@ -23,12 +22,6 @@ internal static class MockService
         ["JWT_SECRET"] = "image-test-jwt-secret-of-at-least-32-bytes",
     };
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>Polls GET /health until it answers or the time is up; <paramref name="exited"/> ends the wait early.</summary>
     public static async Task<(HttpStatusCode Status, string Body)?> WaitForHealthAsync(Uri baseUri, TimeSpan within, Func<bool> exited)

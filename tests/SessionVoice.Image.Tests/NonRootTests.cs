@@ -34,7 +34,7 @@ public sealed class NonRootTests(PublishedApp app, ITestOutputHelper output) : I
             : Folder(Path.Combine(run, "home"), (UnixFileMode)0b101_101_101);
 
         var before = Listing(app.AppDir);
-        var port = MockService.FreePort();
+        var port = LoopbackPort.Free();
 
         var info = new ProcessStartInfo(app.AsUnprivileged.Count > 0 ? app.AsUnprivileged[0] : app.DotnetHost)
         {

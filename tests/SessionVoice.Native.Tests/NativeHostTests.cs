@@ -166,13 +166,10 @@ public sealed partial class NativeHostTests(NativeBuild build, ITestOutputHelper
                 Assert.Contains("\"stored\":true", await ack.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
             }
 
-            var onChain = await WaitForAsync(async () => await chain.Escrow.GetBookingAsync(booking.Id) is { Status: not BookingStatus.Booked } b ? b : null, service);
+            var onChain = (await WaitForAsync(() => chain.Escrow.GetBookingAsync(booking.Id), b => b is { Status: not BookingStatus.Booked }, service))!;
             Assert.Equal(Outcome.Completed, onChain.OracleOutcome);
-            var stats = (await WaitForAsync(async () =>
-            {
-                var s = await StatsAsync(service.Client, booking.Id, hostToken);
-                return s.GetProperty("attestation") is { ValueKind: JsonValueKind.Object } a && a.GetProperty("status").GetString() == "mined" ? new[] { s } : null;
-            }, service))[0];
+            var stats = await WaitForAsync(() => StatsAsync(service.Client, booking.Id, hostToken),
+                s => s.GetProperty("attestation") is { ValueKind: JsonValueKind.Object } a && a.GetProperty("status").GetString() == "mined", service);
             var metrics = stats.GetProperty("metrics");
             Assert.Equal(onChain.MetricsHash.ToString(), metrics.GetProperty("hash").GetString());
             Assert.Equal(onChain.MetricsHash, Keccak256.Hash(Hex.Decode(metrics.GetProperty("preimage").GetString()!)));
@@ -381,14 +378,16 @@ public sealed partial class NativeHostTests(NativeBuild build, ITestOutputHelper
 
     private static Task<ulong> OracleNonceAsync(EscrowChain chain) => chain.Anvil.Eth.GetTransactionCountAsync(EscrowChain.Oracle, BlockTag.Latest);
 
-    private static async Task<T> WaitForAsync<T>(Func<Task<T?>> probe, ServiceProcess service) where T : class
+    /// <summary>Polls <paramref name="probe"/> until <paramref name="done"/> holds (30 s at most).</summary>
+    private static async Task<T> WaitForAsync<T>(Func<Task<T>> probe, Func<T, bool> done, ServiceProcess service)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
-            if (await probe() is { } found)
+            var value = await probe();
+            if (done(value))
             {
-                return found;
+                return value;
             }
             await Task.Delay(100);
         }

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using SessionVoice.Testing;
 
 namespace SessionVoice.Native.Tests;
@@ -35,7 +34,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Starts <paramref name="command"/> and waits until GET /health answers 200.</summary>
     public static async Task<ServiceProcess> StartAsync(IReadOnlyList<string> command, IReadOnlyDictionary<string, string> settings, int? port = null)
     {
-        var service = Launch(command, settings, port ?? FreePort());
+        var service = Launch(command, settings, port ?? LoopbackPort.Free());
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
         {
@@ -68,7 +67,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Runs <paramref name="command"/> to its exit (it is expected to refuse to start).</summary>
     public static async Task<ProcessResult> RunToExitAsync(IReadOnlyList<string> command, IReadOnlyDictionary<string, string> settings)
     {
-        await using var service = Launch(command, settings, FreePort());
+        await using var service = Launch(command, settings, LoopbackPort.Free());
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await service._process.WaitForExitAsync(timeout.Token);
         return new ProcessResult(service._process.ExitCode, service.Output, "");
@@ -150,10 +149,4 @@ public sealed class ServiceProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

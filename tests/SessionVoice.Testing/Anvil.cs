@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Numerics;
 using System.Text.Json;
 using SessionVoice.Core.Ethereum;
@@ -40,7 +38,7 @@ public sealed class Anvil : IAsyncDisposable
     {
         for (var attempt = 0; ; attempt++)
         {
-            var port = FreePort();
+            var port = LoopbackPort.Free();
             var info = new ProcessStartInfo(RepoPaths.Anvil)
             {
                 RedirectStandardOutput = true,
@@ -98,12 +96,6 @@ public sealed class Anvil : IAsyncDisposable
         return false;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>Sends from one of anvil's unlocked accounts and waits for the receipt (automine).</summary>
     public async Task<TransactionReceipt> SendAsync(Address from, Address? to, byte[] data, BigInteger? value = null, ulong? gas = null)
