@@ -38,11 +38,19 @@ public sealed record CallRequest(Address To, byte[] Data, Address? From = null, 
     }
 }
 
-public sealed record BlockHeader(ulong Number, Hash32 Hash, ulong Timestamp, BigInteger? BaseFeePerGas);
+public sealed record BlockHeader(ulong Number, Hash32 Hash, ulong Timestamp, BigInteger? BaseFeePerGas)
+{
+    /// <summary>The hash of the block before it: what a reorg check compares with the hash it kept for that height.</summary>
+    public Hash32 ParentHash { get; init; }
+}
 
 public sealed record LogEntry(Address Address, IReadOnlyList<Hash32> Topics, byte[] Data, ulong BlockNumber, Hash32 TransactionHash, ulong LogIndex, bool Removed);
 
-public sealed record TransactionReceipt(Hash32 TransactionHash, bool Succeeded, ulong BlockNumber, ulong GasUsed, BigInteger? EffectiveGasPrice, IReadOnlyList<LogEntry> Logs);
+public sealed record TransactionReceipt(Hash32 TransactionHash, bool Succeeded, ulong BlockNumber, ulong GasUsed, BigInteger? EffectiveGasPrice, IReadOnlyList<LogEntry> Logs)
+{
+    /// <summary>The block the transaction is in: after a reorg the same transaction can be in another block of the same height.</summary>
+    public Hash32? BlockHash { get; init; }
+}
 
 public sealed record LogFilter(Address Address, ulong FromBlock, ulong ToBlock, IReadOnlyList<Hash32?>? Topics = null)
 {

@@ -28,7 +28,12 @@ public sealed class EthClient(IJsonRpc rpc)
             Hex.DecodeQuantityUInt64(block.GetProperty("number").GetString()),
             Hash32.Parse(block.GetProperty("hash").GetString()!),
             Hex.DecodeQuantityUInt64(block.GetProperty("timestamp").GetString()),
-            baseFee);
+            baseFee)
+        {
+            ParentHash = block.TryGetProperty("parentHash", out var parent) && parent.ValueKind == JsonValueKind.String
+                ? Hash32.Parse(parent.GetString()!)
+                : default,
+        };
     }
 
     public async Task<byte[]> CallAsync(CallRequest call, BlockTag? tag = null, CancellationToken ct = default)
@@ -104,7 +109,12 @@ public sealed class EthClient(IJsonRpc rpc)
             Hex.DecodeQuantityUInt64(number.GetString()),
             Hex.DecodeQuantityUInt64(receipt.GetProperty("gasUsed").GetString()),
             price,
-            [.. receipt.GetProperty("logs").EnumerateArray().Select(ReadLog)]);
+            [.. receipt.GetProperty("logs").EnumerateArray().Select(ReadLog)])
+        {
+            BlockHash = receipt.TryGetProperty("blockHash", out var block) && block.ValueKind == JsonValueKind.String
+                ? Hash32.Parse(block.GetString()!)
+                : null,
+        };
     }
 
     public async Task<IReadOnlyList<LogEntry>> GetLogsAsync(LogFilter filter, CancellationToken ct = default)
