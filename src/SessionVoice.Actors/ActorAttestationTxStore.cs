@@ -40,7 +40,7 @@ public sealed class ActorAttestationTxStore(IActorStateManager state) : IAttesta
         var records = new List<AttestationTxRecord>();
         foreach (var id in await IndexAsync(ct))
         {
-            if (await GetAsync(BookingId.Parse(id), ct) is { IsFinished: false } record)
+            if (await GetAsync(BookingId.Parse(id), ct) is { IsInFlight: true } record)
             {
                 records.Add(record);
             }

@@ -87,6 +87,13 @@ public sealed class ActorBookingStore(IActorStateManager state, BookingId bookin
         return true;
     }
 
+    public async Task ReplaceDecisionAsync(StoredAttestation attestation, CancellationToken ct)
+    {
+        EnsureSameBooking(attestation.BookingId);
+        await state.SetStateAsync(AttestationKey, attestation.ToDto(), ct);
+        await state.SaveStateAsync(ct);
+    }
+
     public async Task UpdateAttestationAsync(BookingId id, AttestationStatus status, Hash32? txHash, string? detail, long nowUnix, CancellationToken ct)
     {
         if (await GetAttestationAsync(id, ct) is not { } current)

@@ -30,7 +30,9 @@ public static class ActorDtos
 
     public static SubmissionResultDto ToDto(this SubmissionResult result) => result switch
     {
+        SubmissionResult.Mined { Final: true } m => new("Final", m.TxHash.ToString(), m.BlockNumber, 0, 0, null, null),
         SubmissionResult.Mined m => new("Mined", m.TxHash.ToString(), m.BlockNumber, 0, 0, null, null),
+        SubmissionResult.Pending p => new("Pending", p.TxHash?.ToString(), 0, 0, 0, null, p.Reason),
         SubmissionResult.AlreadySettled s => new("AlreadySettled", s.TxHash?.ToString(), 0, (int)s.OnChainStatus, (int)s.OnChainOutcome, null, null),
         SubmissionResult.NotDueYet n => new("NotDueYet", null, 0, 0, 0, n.Error.Kind.ToString(), n.Error.Reason.ToString()),
         SubmissionResult.WindowMissed w => new("WindowMissed", null, 0, 0, 0, w.Error.Kind.ToString(), w.Error.Reason.ToString()),
@@ -40,12 +42,20 @@ public static class ActorDtos
 
     public static SubmissionResult ToResult(this SubmissionResultDto d) => d.Kind switch
     {
+        "Final" => new SubmissionResult.Mined(Hash32.Parse(d.TxHash!), d.BlockNumber) { Final = true },
         "Mined" => new SubmissionResult.Mined(Hash32.Parse(d.TxHash!), d.BlockNumber),
+        "Pending" => new SubmissionResult.Pending(d.TxHash is null ? null : Hash32.Parse(d.TxHash), d.Reason ?? SubmissionReasons.WaitingForReceipt),
         "AlreadySettled" => new SubmissionResult.AlreadySettled((BookingStatus)d.OnChainStatus, (Outcome)d.OnChainOutcome, d.TxHash is null ? null : Hash32.Parse(d.TxHash)),
         "NotDueYet" => new SubmissionResult.NotDueYet(Error(d)),
         "WindowMissed" => new SubmissionResult.WindowMissed(Error(d)),
         _ => new SubmissionResult.Failed(d.Reason ?? "failed"),
     };
+
+    public static PreflightDto ToDto(this Preflight p) => new(p.Refusal?.Kind.ToString(), p.Refusal?.Reason.ToString(), p.AnythingSent);
+
+    public static Preflight ToPreflight(this PreflightDto d) => new(
+        d.RefusalKind is null ? null : new EscrowError(Enum.TryParse<EscrowErrorKind>(d.RefusalKind, out var kind) ? kind : EscrowErrorKind.Unknown, new RevertReason.ErrorString(d.RefusalReason ?? string.Empty)),
+        d.AnythingSent);
 
     private static EscrowError Error(SubmissionResultDto d) =>
         new(Enum.TryParse<EscrowErrorKind>(d.ErrorKind, out var kind) ? kind : EscrowErrorKind.Unknown, new RevertReason.ErrorString(d.Reason ?? string.Empty));

@@ -14,7 +14,8 @@ public sealed record BookingActorServices(
     SettlementCounters Counters,
     TimeProvider Time,
     ILoggerFactory LoggerFactory,
-    Func<IAttestationSender?> Sender);
+    Func<IAttestationSender?> Sender,
+    IChainClock? ChainClock = null);
 
 /// <summary>
 /// One actor per booking. It holds the booking's presence, decision and attestation, and keeps one
@@ -49,7 +50,7 @@ public sealed class BookingActor : Actor, IBookingActor, IRemindable
 
     private BookingSettlement Settlement => new(
         _services.Bookings, Store, _services.Chain, _services.Options, _services.Counters, _services.Time,
-        _services.LoggerFactory.CreateLogger<BookingSettlement>(), _services.Sender());
+        _services.LoggerFactory.CreateLogger<BookingSettlement>(), _services.Sender(), _services.ChainClock);
 
     public async Task RecordClaimAsync(PresenceDto claim)
     {
@@ -98,7 +99,12 @@ public sealed class BookingActor : Actor, IBookingActor, IRemindable
         StoredAttestation? stored;
         if (forceOutcome is { } forced)
         {
-            stored = await Settlement.ForceAsync(booking, (Outcome)forced, CancellationToken.None);
+            var force = await Settlement.ForceAsync(booking, (Outcome)forced, CancellationToken.None);
+            if (force.Refusal is { } refusal)
+            {
+                return new AttestResultDto("force_refused", null, 0, null, refusal);
+            }
+            stored = force.Attestation!;
         }
         else
         {

@@ -7,7 +7,7 @@ using SessionVoice.Core.Ethereum;
 namespace SessionVoice.Actors;
 
 /// <summary>What the oracle actor needs: the escrow, the key, and how to send.</summary>
-public sealed record OracleActorServices(EscrowClient Escrow, ISigner Oracle, SubmitterOptions Options, TimeProvider Time, ILoggerFactory LoggerFactory);
+public sealed record OracleActorServices(EscrowClient Escrow, ISigner Oracle, SubmitterOptions Options, TimeProvider Time, ILoggerFactory LoggerFactory, OracleStatus? Status = null);
 
 /// <summary>
 /// One actor per oracle address (id = lowercase address). Dapr runs one turn at a time per actor
@@ -36,11 +36,14 @@ public sealed class OracleActor : Actor, IOracleActor
         }
         return new OracleSubmitter(
             _services.Escrow, _services.Oracle, new ActorAttestationTxStore(StateManager), _services.Options, _services.Time,
-            _services.LoggerFactory.CreateLogger<OracleSubmitter>());
+            _services.LoggerFactory.CreateLogger<OracleSubmitter>(), _services.Status);
     }
 
     public async Task<SubmissionResultDto> SubmitAsync(AttestationRequestDto request) =>
         (await Submitter().SubmitAsync(request.ToRequest(), CancellationToken.None)).ToDto();
+
+    public async Task<PreflightDto> PreflightAsync(AttestationRequestDto request) =>
+        (await Submitter().PreflightAsync(request.ToRequest(), CancellationToken.None)).ToDto();
 
     public async Task<int> ResumeAsync() => (await Submitter().ResumeAsync(CancellationToken.None)).Count;
 }

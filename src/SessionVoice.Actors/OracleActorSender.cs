@@ -11,9 +11,11 @@ public sealed class OracleActorSender(IActorProxyFactory proxies, Address oracle
 {
     public const string ActorType = nameof(OracleActor);
 
-    public async Task<SubmissionResult> SubmitAsync(AttestationRequest request, CancellationToken ct)
-    {
-        var actor = proxies.CreateActorProxy<IOracleActor>(new ActorId(oracle.ToString()), ActorType);
-        return (await actor.SubmitAsync(request.ToDto())).ToResult();
-    }
+    public async Task<SubmissionResult> SubmitAsync(AttestationRequest request, CancellationToken ct) =>
+        (await Actor().SubmitAsync(request.ToDto())).ToResult();
+
+    public async Task<Preflight> PreflightAsync(AttestationRequest request, CancellationToken ct) =>
+        (await Actor().PreflightAsync(request.ToDto())).ToPreflight();
+
+    private IOracleActor Actor() => proxies.CreateActorProxy<IOracleActor>(new ActorId(oracle.ToString()), ActorType);
 }

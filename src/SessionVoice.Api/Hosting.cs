@@ -61,7 +61,10 @@ public static class Hosting
             services.AddSingleton(sp => new EscrowClient(sp.GetRequiredService<EthClient>(), settings.EscrowAddress!.Value));
             services.AddSingleton(sp => ReadChain(sp.GetRequiredService<EthClient>(), settings));
             services.AddSingleton<IBookingDirectory>(sp => new ChainBookingDirectory(sp.GetRequiredService<EscrowClient>(), sp.GetRequiredService<TimeProvider>()));
+            services.AddSingleton<IChainClock>(sp => new ChainClock(sp.GetRequiredService<EthClient>(), sp.GetRequiredService<TimeProvider>()));
         }
+        services.AddSingleton(new OracleStatus(settings.Oracle?.Address));
+        services.AddSingleton<OracleMetrics>();
         services.AddHostedService<StartupChecks>();
 
         services.AddSingleton(_ => new SqliteDatabase(settings.DataDir));
@@ -79,7 +82,11 @@ public static class Hosting
         services.AddSingleton<JoinGrants>();
         services.AddSingleton(new SettlementOptions(
             new PolicyParameters(TimeSpan.FromSeconds(settings.SettleSeconds), TimeSpan.FromSeconds(settings.MarginSeconds), TimeSpan.FromSeconds(settings.EarlySeconds)),
-            ObservedOnly: settings.WebhookSecret is not null));
+            ObservedOnly: settings.WebhookSecret is not null)
+        {
+            // A late decision keeps one receipt timeout in hand before the contract's window closes.
+            LateDecisionReserve = TimeSpan.FromSeconds(settings.ReceiptTimeoutSeconds),
+        });
         if (!settings.MockEscrow)
         {
             services.AddSingleton<EscrowWatcher>();
@@ -88,6 +95,7 @@ public static class Hosting
                 TransactionType = settings.LegacyTransactions ? TransactionType.Legacy : TransactionType.Eip1559,
                 FixedGasPrice = settings.GasPriceWei,
                 ReceiptTimeout = TimeSpan.FromSeconds(settings.ReceiptTimeoutSeconds),
+                Confirmations = settings.Confirmations,
             });
         }
         // The native build (PublishAot) has no dynamic code: the branch is compiled out there, and
@@ -155,7 +163,7 @@ public static class Hosting
             {
                 services.AddSingleton(sp => new OracleSubmitter(
                     sp.GetRequiredService<EscrowClient>(), oracle, sp.GetRequiredService<IAttestationTxStore>(), sp.GetRequiredService<SubmitterOptions>(),
-                    sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<OracleSubmitter>>()));
+                    sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<OracleSubmitter>>(), sp.GetRequiredService<OracleStatus>()));
             }
         }
         services.AddSingleton<IBookingTracker, StandaloneTracker>();
@@ -199,11 +207,13 @@ public static class Hosting
             sp.GetRequiredService<SettlementCounters>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(),
-            () => settings.Oracle is { } oracle ? new OracleActorSender(sp.GetRequiredService<IActorProxyFactory>(), oracle.Address) : null));
+            () => settings.Oracle is { } oracle ? new OracleActorSender(sp.GetRequiredService<IActorProxyFactory>(), oracle.Address) : null,
+            sp.GetService<IChainClock>()));
         if (settings.Oracle is { } key && !settings.MockEscrow)
         {
             services.AddSingleton(sp => new OracleActorServices(
-                sp.GetRequiredService<EscrowClient>(), key, sp.GetRequiredService<SubmitterOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+                sp.GetRequiredService<EscrowClient>(), key, sp.GetRequiredService<SubmitterOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(),
+                sp.GetRequiredService<OracleStatus>()));
         }
         services.AddSingleton<DaprBookingSessions>();
         services.AddSingleton<IBookingSessions>(sp => sp.GetRequiredService<DaprBookingSessions>());
@@ -283,7 +293,8 @@ public static class Hosting
         {
             var chain = services.GetRequiredService<ChainInfo>();
             var store = services.GetRequiredService<SqliteStore>();
-            // Transactions persisted before a restart are waited on (or replaced), never signed again.
+            _ = services.GetRequiredService<OracleMetrics>();
+            // Transactions persisted before a restart are sent again as they are (never signed anew); the schedule checks them.
             if (services.GetService<OracleSubmitter>() is { } submitter)
             {
                 _ = Task.Run(async () =>

@@ -12,6 +12,9 @@ internal sealed class DirectOracleSender(OracleActor oracle) : IAttestationSende
 {
     public async Task<SubmissionResult> SubmitAsync(AttestationRequest request, CancellationToken ct) =>
         (await oracle.SubmitAsync(request.ToDto())).ToResult();
+
+    public async Task<Preflight> PreflightAsync(AttestationRequest request, CancellationToken ct) =>
+        (await oracle.PreflightAsync(request.ToDto())).ToPreflight();
 }
 
 /// <summary>

@@ -15,12 +15,16 @@ public sealed record AttestationDto(
 public sealed record BookingStateDto(IReadOnlyList<PresenceDto> Claims, IReadOnlyList<ObservedDto> Observed, AttestationDto? Attestation, long? DueAtUnix, string? LastDecision);
 
 /// <summary>What an attest call came to: an attestation, or a refusal ("not_found", "not_active", "not_due", "window_missed").</summary>
-public sealed record AttestResultDto(string? Refusal, AttestationDto? Attestation, int OnChainOutcome, long? NotBeforeUnix);
+/// <summary><c>Reason</c>: why a forced outcome was refused (with <c>Refusal</c> "force_refused").</summary>
+public sealed record AttestResultDto(string? Refusal, AttestationDto? Attestation, int OnChainOutcome, long? NotBeforeUnix, string? Reason = null);
 
 public sealed record AttestationRequestDto(string BookingId, int Outcome, string MetricsHash);
 
 /// <summary>A submission result across the actor boundary; <c>Kind</c> names the SubmissionResult case.</summary>
 public sealed record SubmissionResultDto(string Kind, string? TxHash, ulong BlockNumber, int OnChainStatus, int OnChainOutcome, string? ErrorKind, string? Reason);
+
+/// <summary>A preflight across the actor boundary: the contract's refusal (null: it would take it) and whether anything was sent.</summary>
+public sealed record PreflightDto(string? RefusalKind, string? RefusalReason, bool AnythingSent);
 
 /// <summary>One actor per booking (id = the canonical decimal booking id): the booking's session state and its reminders.</summary>
 public interface IBookingActor : IActor
@@ -42,8 +46,12 @@ public interface IBookingActor : IActor
 /// <summary>One actor per oracle address: the only sender of that key's transactions, so replicas never race for nonces.</summary>
 public interface IOracleActor : IActor
 {
+    /// <summary>One step, never waiting for a block: sends when nothing is recorded, otherwise checks what was sent.</summary>
     Task<SubmissionResultDto> SubmitAsync(AttestationRequestDto request);
 
-    /// <summary>Waits for (or replaces) transactions persisted before a restart, instead of signing new ones.</summary>
+    /// <summary>Simulates the attestation and tells whether anything was sent for the booking (for forced outcomes).</summary>
+    Task<PreflightDto> PreflightAsync(AttestationRequestDto request);
+
+    /// <summary>Sends again the transactions persisted before a restart (the same bytes); the bookings' checks take it from there.</summary>
     Task<int> ResumeAsync();
 }

@@ -11,7 +11,13 @@ namespace SessionVoice.Api.Apis;
 public sealed record AttestResponse(
     [property: JsonPropertyName("outcome")] string Outcome,
     [property: JsonPropertyName("tx_hash")] string? TxHash,
-    [property: JsonPropertyName("status")] string Status);
+    [property: JsonPropertyName("status")] string Status)
+{
+    /// <summary>Why a pending attestation is not on chain yet (a classified reason); absent otherwise.</summary>
+    [JsonPropertyName("reason")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Reason { get; init; }
+}
 
 /// <summary>Service endpoints: attest one booking now, and the safety-net sweep (the cron binding's route).</summary>
 public static class AttestApi
@@ -52,7 +58,8 @@ public static class AttestApi
         var result = await sessions.AttestAsync(bookingId, new AttestCommand(forced, actor), ct);
         return result switch
         {
-            { Refusal: SessionRefusal.None, Value: { } view } => TypedResults.Ok(new AttestResponse(OutcomeNames.ToApi(view.Outcome), view.TxHash?.ToString(), view.Status)),
+            { Refusal: SessionRefusal.None, Value: { } view } => TypedResults.Ok(new AttestResponse(OutcomeNames.ToApi(view.Outcome), view.TxHash?.ToString(), view.Status) { Reason = view.Reason }),
+            { Refusal: SessionRefusal.ForceRefused, Value: { } refused } => ApiError.Result(StatusCodes.Status409Conflict, $"forced outcome refused: {refused.Reason}"),
             { Refusal: SessionRefusal.NotFound } => ApiError.NotFound("booking not found"),
             { Refusal: SessionRefusal.NotActive } => ApiError.BadRequest("booking not active"),
             { Refusal: SessionRefusal.NotDue, Value: { NotBeforeUnix: { } until } } => ApiError.Result(StatusCodes.Status409Conflict, $"outcome not decided yet; next decision at {until}"),

@@ -5,6 +5,10 @@ using SessionVoice.Api.Configuration;
 using SessionVoice.Api.Infrastructure;
 using SessionVoice.Api.Sessions;
 using SessionVoice.Core.Ethereum;
+using SessionVoice.Core.Escrow;
+using SessionVoice.Api.Standalone;
+using System.Globalization;
+using System.Numerics;
 
 namespace SessionVoice.Api.Apis;
 
@@ -17,7 +21,31 @@ public sealed record HealthResponse(
     [property: JsonPropertyName("mode")] string Mode,
     [property: JsonPropertyName("version")] string Version);
 
-public sealed record ReadyResponse([property: JsonPropertyName("ready")] bool Ready);
+/// <summary>Ready, and how the oracle key stands (absent without an oracle key or in mock mode).</summary>
+public sealed record ReadyResponse([property: JsonPropertyName("ready")] bool Ready)
+{
+    /// <summary>Set (with <c>ready: false</c>, status 503) when the oracle cannot pay for the attestations that are due.</summary>
+    [JsonPropertyName("error")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Error { get; init; }
+
+    [JsonPropertyName("oracle")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public OracleHealth? Oracle { get; init; }
+}
+
+/// <summary>
+/// The oracle key: its address, balance in wei (a decimal string; null when it could not be read), the decided
+/// attestations not yet on chain (null where this process cannot count them: Dapr mode), and the last classified
+/// error of a submission with its time (unix ms) and whether a transaction went out since.
+/// </summary>
+public sealed record OracleHealth(
+    [property: JsonPropertyName("address")] string Address,
+    [property: JsonPropertyName("balanceWei")] string? BalanceWei,
+    [property: JsonPropertyName("pending")] int? Pending,
+    [property: JsonPropertyName("lastError")] string? LastError,
+    [property: JsonPropertyName("lastErrorAt")] long? LastErrorAt,
+    [property: JsonPropertyName("lastErrorCurrent")] bool LastErrorCurrent);
 
 public static class HealthApi
 {
@@ -26,7 +54,7 @@ public static class HealthApi
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/health", Health).WithTags("Health").WithSummary("Liveness and configuration summary (compat)");
-        app.MapGet("/health/ready", ReadyAsync).WithTags("Health").WithSummary("Ready when the RPC answers and the store is writable");
+        app.MapGet("/health/ready", ReadyAsync).WithTags("Health").WithSummary("Ready when the RPC answers, the store is writable and the oracle can pay for the pending attestations");
         return app;
     }
 
@@ -43,17 +71,52 @@ public static class HealthApi
         {
             return ApiError.Result(StatusCodes.Status503ServiceUnavailable, "store not writable");
         }
-        if (services.GetService<EthClient>() is { } eth)
+        if (services.GetService<EthClient>() is not { } eth)
         {
-            try
-            {
-                await eth.BlockNumberAsync(ct);
-            }
-            catch (RpcException)
-            {
-                return ApiError.Result(StatusCodes.Status503ServiceUnavailable, "rpc not answering");
-            }
+            return TypedResults.Ok(new ReadyResponse(true));
         }
-        return TypedResults.Ok(new ReadyResponse(true));
+        try
+        {
+            await eth.BlockNumberAsync(ct);
+        }
+        catch (RpcException)
+        {
+            return ApiError.Result(StatusCodes.Status503ServiceUnavailable, "rpc not answering");
+        }
+        if (services.GetService<OracleStatus>() is not { Address: { } address } status)
+        {
+            return TypedResults.Ok(new ReadyResponse(true));
+        }
+        var balance = await OracleBalanceAsync(eth, status, address, time, ct);
+        var pending = services.GetService<SqliteSettlementStore>()?.CountPendingAttestations();
+        var (fault, current) = status.LastFault;
+        var oracle = new OracleHealth(
+            address.ToChecksumString(), balance?.ToString(CultureInfo.InvariantCulture), pending, fault?.Reason, fault?.AtUnixMs, current && fault is not null);
+        // Dapr mode cannot count the pending ones here: one due attestation is assumed while the key's last word was a refusal.
+        var due = pending ?? (current && fault is not null ? 1 : 0);
+        if (status.CannotPay(due, balance))
+        {
+            var why = current && fault is not null ? fault.Reason : SubmissionReasons.InsufficientFunds;
+            return TypedResults.Json(
+                new ReadyResponse(false) { Error = $"oracle cannot pay for {due} pending attestation(s): {why}", Oracle = oracle },
+                ApiJsonContext.Default.ReadyResponse,
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        return TypedResults.Ok(new ReadyResponse(true) { Oracle = oracle });
+    }
+
+    /// <summary>The oracle's balance now (also kept for the balance metric); null when the node does not say.</summary>
+    private static async Task<BigInteger?> OracleBalanceAsync(EthClient eth, OracleStatus status, Address address, TimeProvider time, CancellationToken ct)
+    {
+        try
+        {
+            var wei = await eth.GetBalanceAsync(address, BlockTag.Latest, ct);
+            status.ObserveBalance(wei, time.GetUtcNow().ToUnixTimeMilliseconds());
+            return wei;
+        }
+        catch (RpcException)
+        {
+            return null;
+        }
     }
 }

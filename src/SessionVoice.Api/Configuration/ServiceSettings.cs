@@ -84,6 +84,9 @@ public sealed class ServiceSettings
 
     public int ReceiptTimeoutSeconds { get; init; } = 30;
 
+    /// <summary>CONFIRMATIONS: blocks on top of an attestation's block (itself included) before it is final; 1 = final at the receipt.</summary>
+    public int Confirmations { get; init; } = 3;
+
     public int WatchIntervalSeconds { get; init; } = 5;
 
     /// <summary>How often due bookings are looked for. No-show fallbacks are due in one exact second (Dl), so keep it well under 1 s.</summary>
@@ -147,6 +150,7 @@ public sealed class ServiceSettings
                 ? (System.Numerics.BigInteger.TryParse(price, NumberStyles.None, CultureInfo.InvariantCulture, out var wei) && wei > 0 ? wei : throw new ConfigurationException("GAS_PRICE_WEI must be a positive integer"))
                 : null,
             ReceiptTimeoutSeconds = Get("RECEIPT_TIMEOUT_SECONDS") is { } receipt ? ParseInt("RECEIPT_TIMEOUT_SECONDS", receipt, 1, 3600) : 30,
+            Confirmations = Get("CONFIRMATIONS") is { } confirmations ? ParseInt("CONFIRMATIONS", confirmations, 1, 1000) : 3,
             WatchIntervalSeconds = Get("WATCH_INTERVAL_SECONDS") is { } watch ? ParseInt("WATCH_INTERVAL_SECONDS", watch, 1, 3600) : 5,
             SchedulerIntervalMs = Get("SCHEDULER_INTERVAL_MS") is { } tick ? ParseInt("SCHEDULER_INTERVAL_MS", tick, 50, 60_000) : 250,
         };

@@ -77,7 +77,7 @@ public sealed class DaprBookingSessions(
         }
         var result = await Actor(id).AttestAsync(command.ForceOutcome is { } f ? (int)f : null);
         var view = result.Attestation is { } a
-            ? new AttestationView((Outcome)a.Outcome, a.TxHash is null ? null : Hash32.Parse(a.TxHash), a.Status.ToLowerInvariant(), null)
+            ? new AttestationView((Outcome)a.Outcome, a.TxHash is null ? null : Hash32.Parse(a.TxHash), a.Status.ToLowerInvariant(), null) { Reason = a.Status == "Pending" ? a.Detail : null }
             : new AttestationView((Outcome)result.OnChainOutcome, null, "settled", result.NotBeforeUnix);
         return result.Refusal switch
         {
@@ -85,6 +85,7 @@ public sealed class DaprBookingSessions(
             "not_found" => SessionResult.Refused<AttestationView>(SessionRefusal.NotFound),
             "not_due" => new SessionResult<AttestationView>(SessionRefusal.NotDue, view with { Status = "waiting" }),
             "window_missed" => new SessionResult<AttestationView>(SessionRefusal.WindowMissed, view),
+            "force_refused" => new SessionResult<AttestationView>(SessionRefusal.ForceRefused, view with { Reason = result.Reason }),
             _ => SessionResult.Refused<AttestationView>(SessionRefusal.NotActive),
         };
     }

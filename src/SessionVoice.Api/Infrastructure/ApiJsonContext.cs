@@ -13,6 +13,7 @@ namespace SessionVoice.Api.Infrastructure;
 [JsonSerializable(typeof(ApiError))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(ReadyResponse))]
+[JsonSerializable(typeof(OracleHealth))]
 [JsonSerializable(typeof(NonceResponse))]
 [JsonSerializable(typeof(TokenResponse))]
 [JsonSerializable(typeof(JoinResponse))]

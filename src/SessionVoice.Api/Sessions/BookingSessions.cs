@@ -18,6 +18,9 @@ public enum SessionRefusal
     ChannelUnavailable,
     NotDue,
     WindowMissed,
+
+    /// <summary>An operator's forced outcome the contract (or a standing decision) refuses; nothing was stored.</summary>
+    ForceRefused,
 }
 
 /// <summary>Entry to a booking's channel: the channel, the caller's uid and a token.</summary>
@@ -63,7 +66,11 @@ public static class SessionResult
 public sealed record AttestCommand(Outcome? ForceOutcome, string Actor);
 
 /// <summary>The attestation as it stands, or (for a booking another party settled) what the chain says.</summary>
-public sealed record AttestationView(Outcome Outcome, Hash32? TxHash, string Status, long? NotBeforeUnix);
+public sealed record AttestationView(Outcome Outcome, Hash32? TxHash, string Status, long? NotBeforeUnix)
+{
+    /// <summary>Why it is still pending, or why a force was refused: a classified reason, never a node's own text.</summary>
+    public string? Reason { get; init; }
+}
 
 /// <summary>The one port every per-booking operation goes through (architecture.md).</summary>
 public interface IBookingSessions
@@ -131,9 +138,13 @@ public sealed class StandaloneBookingSessions(
             schedule.Track(id, time.GetUtcNow().ToUnixTimeSeconds());
             if (command.ForceOutcome is { } forced)
             {
-                schedule.Audit(command.Actor, "force_outcome", id, OutcomeNames.ToApi(forced), time.GetUtcNow().ToUnixTimeSeconds());
-                logger.LogWarning("Forced outcome {Outcome} for {BookingId} by {Actor}", forced, id, command.Actor);
-                return View(await settlement.ForceAsync(booking, forced, ct));
+                var force = await settlement.ForceAsync(booking, forced, ct);
+                var verdict = force.Refusal is { } why ? $"refused: {why}" : "accepted";
+                schedule.Audit(command.Actor, "force_outcome", id, $"{OutcomeNames.ToApi(forced)}: {verdict}", time.GetUtcNow().ToUnixTimeSeconds());
+                logger.LogWarning("Forced outcome {Outcome} for {BookingId} by {Actor}: {Verdict}", forced, id, command.Actor, verdict);
+                return force.Refusal is { } refusal
+                    ? new SessionResult<AttestationView>(SessionRefusal.ForceRefused, new AttestationView(forced, null, "refused", null) { Reason = refusal })
+                    : View(force.Attestation!);
             }
             var step = await settlement.EvaluateAsync(id, ct);
             return step switch
@@ -157,7 +168,10 @@ public sealed class StandaloneBookingSessions(
     private static SessionResult<AttestationView> View(StoredAttestation stored) => stored.Status switch
     {
         AttestationStatus.WindowMissed => new SessionResult<AttestationView>(SessionRefusal.WindowMissed, new AttestationView(stored.Outcome, null, "window_missed", null)),
-        _ => SessionResult.Ok(new AttestationView(stored.Outcome, stored.TxHash, stored.Status.ToString().ToLowerInvariant(), null)),
+        _ => SessionResult.Ok(new AttestationView(stored.Outcome, stored.TxHash, stored.Status.ToString().ToLowerInvariant(), null)
+        {
+            Reason = stored.Status == AttestationStatus.Pending ? stored.Detail : null,
+        }),
     };
 
     public Task<SessionResult<JoinGrant>> JoinAsync(BookingId id, Address wallet, CancellationToken ct) => GrantAsync(id, wallet, record: true, ct);

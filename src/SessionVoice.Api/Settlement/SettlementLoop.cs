@@ -49,6 +49,12 @@ public sealed class SettlementLoop(
 
     private readonly ConcurrentDictionary<BookingId, Task<bool>> _evaluating = new();
 
+    /// <summary>Failed evaluations in a row, per booking: how soon it is tried again.</summary>
+    private readonly ConcurrentDictionary<BookingId, int> _failures = new();
+
+    /// <summary>Seconds before a booking whose evaluation failed <paramref name="failures"/> times in a row is tried again: 0 (the next tick), 1, 2, 4, then 5.</summary>
+    internal static long RetryDelaySeconds(int failures) => failures <= 1 ? 0 : Math.Min(5, 1L << Math.Min(failures - 2, 3));
+
     /// <summary>Bookings whose wake gap is above one second (the store resets every gap when it opens).</summary>
     private readonly ConcurrentDictionary<BookingId, int> _wakeGaps = new();
 
@@ -133,12 +139,13 @@ public sealed class SettlementLoop(
         }
     }
 
-    /// <summary>One booking's turn: decided, and attested when due, however long its block takes.</summary>
+    /// <summary>One booking's turn: decided, and one submission step when due (nothing waits for a block).</summary>
     private async Task<bool> EvaluateAsync(BookingId id, CancellationToken ct)
     {
         try
         {
             var step = await sessions.EvaluateAsync(id, ct);
+            _failures.TryRemove(id, out _);
             if (step.Decision is Decision.Done || step.Attestation is { Status: not AttestationStatus.Pending })
             {
                 _wakeGaps.TryRemove(id, out _); // finished: presence no longer wakes it
@@ -155,9 +162,20 @@ public sealed class SettlementLoop(
         }
         catch (Exception e)
         {
+            var failures = _failures.AddOrUpdate(id, 1, (_, n) => n + 1);
             var now = time.GetUtcNow().ToUnixTimeSeconds();
-            store.Schedule(id, now + 30, "evaluation failed; retrying", now);
-            logger.LogError(e, "Evaluating {BookingId} failed", id);
+            var retry = RetryDelaySeconds(failures);
+            // The booking is decided as of the time it was due whenever this succeeds (BookingSettlement), so a
+            // retry only has to come soon: the next tick first, then 1, 2, 4 and at most every 5 seconds.
+            store.Schedule(id, now + retry, $"evaluation failed ({failures}x); retrying", now);
+            if (SubmissionReasons.Of(e) is { } reason)
+            {
+                logger.LogWarning("Evaluating {BookingId} failed ({Reason}, {Failures} in a row); retrying in {Retry} s", id, reason, failures, retry);
+            }
+            else
+            {
+                logger.LogError(e, "Evaluating {BookingId} failed; retrying in {Retry} s", id, retry);
+            }
             return false;
         }
         finally

@@ -17,6 +17,12 @@ public sealed class SqliteBookingStore(IPresenceStore claims, SqliteObservedStor
 
     public Task<bool> TryRecordDecisionAsync(StoredAttestation attestation, CancellationToken ct) => Task.FromResult(settlement.TryRecordDecision(attestation));
 
+    public Task ReplaceDecisionAsync(StoredAttestation attestation, CancellationToken ct)
+    {
+        settlement.ReplaceDecision(attestation);
+        return Task.CompletedTask;
+    }
+
     public Task UpdateAttestationAsync(BookingId id, AttestationStatus status, Hash32? txHash, string? detail, long nowUnix, CancellationToken ct)
     {
         settlement.UpdateAttestation(id, status, txHash, detail, nowUnix);

@@ -192,6 +192,30 @@ public sealed class SqliteSettlementStore
             ("$d", attestation.Detail), ("$c", attestation.CreatedAtUnix), ("$u", attestation.UpdatedAtUnix)) == 1;
     }
 
+    /// <summary>Overwrites the recorded decision (an operator's force replacing an earlier force that nothing was sent for).</summary>
+    public void ReplaceDecision(StoredAttestation attestation)
+    {
+        using var connection = _db.Open();
+        SqliteDatabase.Execute(connection, """
+            INSERT INTO attestations (booking_id, outcome, source, preimage, metrics_hash, tx_hash, status, detail, created_at, updated_at)
+            VALUES ($b, $o, $s, $p, $h, $tx, $st, $d, $c, $u)
+            ON CONFLICT (booking_id) DO UPDATE SET outcome = excluded.outcome, source = excluded.source, preimage = excluded.preimage,
+                metrics_hash = excluded.metrics_hash, tx_hash = excluded.tx_hash, status = excluded.status, detail = excluded.detail,
+                updated_at = excluded.updated_at
+            """,
+            ("$b", attestation.BookingId.ToString()), ("$o", (int)attestation.Outcome), ("$s", (int)attestation.Source), ("$p", attestation.Preimage),
+            ("$h", attestation.MetricsHash.ToString()), ("$tx", attestation.TxHash?.ToString()), ("$st", attestation.Status.ToString()),
+            ("$d", attestation.Detail), ("$c", attestation.CreatedAtUnix), ("$u", attestation.UpdatedAtUnix));
+    }
+
+    /// <summary>Decided attestations not yet on chain (Pending): what the oracle still has to pay for.</summary>
+    public int CountPendingAttestations()
+    {
+        using var connection = _db.OpenRead();
+        using var command = SqliteDatabase.Command(connection, "SELECT COUNT(*) FROM attestations WHERE status = 'Pending'");
+        return Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public void UpdateAttestation(BookingId id, AttestationStatus status, Hash32? txHash, string? detail, long nowUnix)
     {
         using var connection = _db.Open();

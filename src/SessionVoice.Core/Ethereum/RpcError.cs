@@ -39,6 +39,11 @@ public sealed record RpcError(long Code, string Message, byte[]? Data)
         {
             return RpcErrorKind.Reverted;
         }
+        // Code 0 "transport: …" is our own client's verdict (no connection, no answer, an HTTP error without JSON).
+        if (code == 0 && m.StartsWith("transport", StringComparison.Ordinal))
+        {
+            return m.Contains("timeout", StringComparison.Ordinal) ? RpcErrorKind.Timeout : RpcErrorKind.Transport;
+        }
         (string Needle, RpcErrorKind Kind)[] rules =
         [
             ("nonce too low", RpcErrorKind.NonceTooLow),

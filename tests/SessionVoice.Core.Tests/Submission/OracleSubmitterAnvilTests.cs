@@ -32,7 +32,7 @@ public class OracleSubmitterAnvilTests(EscrowChainFixture fixture) : IClassFixtu
         var submitter = Submitter(Chain, store, options);
         var request = new AttestationRequest(booking.Id, Outcome.Completed, Metrics);
 
-        var result = await submitter.SubmitAsync(request, default);
+        var result = await submitter.DriveAsync(request, default);
 
         var mined = Assert.IsType<SubmissionResult.Mined>(result);
         var receipt = await Chain.Anvil.Eth.GetTransactionReceiptAsync(mined.TxHash);
@@ -52,7 +52,7 @@ public class OracleSubmitterAnvilTests(EscrowChainFixture fixture) : IClassFixtu
         Assert.Equal(type, Assert.Single(record.Sent).Type);
 
         var nonce = await NonceAsync(Chain);
-        var again = await Submitter(Chain, store, options).SubmitAsync(request, default);
+        var again = await Submitter(Chain, store, options).DriveAsync(request, default);
 
         Assert.Equal(mined, again);
         Assert.Equal(nonce, await NonceAsync(Chain));
@@ -68,7 +68,7 @@ public class OracleSubmitterAnvilTests(EscrowChainFixture fixture) : IClassFixtu
         var nonce = await NonceAsync(Chain);
         var store = new InMemoryAttestationTxStore();
 
-        var result = await Submitter(Chain, store).SubmitAsync(new AttestationRequest(booking.Id, Outcome.Completed, Metrics), default);
+        var result = await Submitter(Chain, store).DriveAsync(new AttestationRequest(booking.Id, Outcome.Completed, Metrics), default);
 
         Assert.Equal(new SubmissionResult.AlreadySettled(BookingStatus.Attested, Outcome.NoShowGuest, null), result);
         Assert.Equal(nonce, await NonceAsync(Chain));
@@ -82,7 +82,7 @@ public class OracleSubmitterAnvilTests(EscrowChainFixture fixture) : IClassFixtu
         await Chain.CancelAsync(booking.Id, booking.Guest);
         var nonce = await NonceAsync(Chain);
 
-        var result = await Submitter(Chain).SubmitAsync(new AttestationRequest(booking.Id, Outcome.NoShowHost, Metrics), default);
+        var result = await Submitter(Chain).DriveAsync(new AttestationRequest(booking.Id, Outcome.NoShowHost, Metrics), default);
 
         var settled = Assert.IsType<SubmissionResult.AlreadySettled>(result);
         Assert.Equal(BookingStatus.Cancelled, settled.OnChainStatus);
@@ -98,13 +98,13 @@ public class OracleSubmitterAnvilTests(EscrowChainFixture fixture) : IClassFixtu
         var nonce = await NonceAsync(Chain);
         var request = new AttestationRequest(booking.Id, Outcome.NoShowHost, Metrics);
 
-        var result = await Submitter(Chain, store).SubmitAsync(request, default);
+        var result = await Submitter(Chain, store).DriveAsync(request, default);
 
         Assert.Equal(EscrowErrorKind.NoShowTooLate, Assert.IsType<SubmissionResult.WindowMissed>(result).Error.Kind);
         var record = (await store.GetAsync(booking.Id, default))!;
         Assert.Equal(AttestationTxState.Failed, record.State);
         Assert.Empty(record.Sent);
-        Assert.IsType<SubmissionResult.WindowMissed>(await Submitter(Chain, store).SubmitAsync(request, default));
+        Assert.IsType<SubmissionResult.WindowMissed>(await Submitter(Chain, store).DriveAsync(request, default));
         Assert.Equal(nonce, await NonceAsync(Chain));
     }
 
@@ -116,13 +116,13 @@ public class OracleSubmitterAnvilTests(EscrowChainFixture fixture) : IClassFixtu
         var store = new InMemoryAttestationTxStore();
         var nonce = await NonceAsync(Chain, stranger.Address);
 
-        var result = await Submitter(Chain, store, signer: stranger).SubmitAsync(new AttestationRequest(booking.Id, Outcome.Completed, Metrics), default);
+        var result = await Submitter(Chain, store, signer: stranger).DriveAsync(new AttestationRequest(booking.Id, Outcome.Completed, Metrics), default);
 
-        Assert.Contains("NotOracle", Assert.IsType<SubmissionResult.Failed>(result).Reason, StringComparison.Ordinal);
+        Assert.Equal(SubmissionReasons.NotOracle, Assert.IsType<SubmissionResult.Failed>(result).Reason);
         Assert.Equal(nonce, await NonceAsync(Chain, stranger.Address));
         Assert.Null(await store.GetAsync(booking.Id, default));
         // Released, so the right key can still attest it.
-        Assert.IsType<SubmissionResult.Mined>(await Submitter(Chain, store).SubmitAsync(new AttestationRequest(booking.Id, Outcome.Completed, Metrics), default));
+        Assert.IsType<SubmissionResult.Mined>(await Submitter(Chain, store).DriveAsync(new AttestationRequest(booking.Id, Outcome.Completed, Metrics), default));
     }
 
     [Theory]
@@ -135,7 +135,7 @@ public class OracleSubmitterAnvilTests(EscrowChainFixture fixture) : IClassFixtu
         var nonce = await NonceAsync(Chain);
         var options = new SubmitterOptions(6342) { TransactionType = type };
 
-        var result = await Submitter(Chain, store, options).SubmitAsync(new AttestationRequest(booking.Id, Outcome.Completed, Metrics), default);
+        var result = await Submitter(Chain, store, options).DriveAsync(new AttestationRequest(booking.Id, Outcome.Completed, Metrics), default);
 
         Assert.StartsWith("chain id mismatch", Assert.IsType<SubmissionResult.Failed>(result).Reason, StringComparison.Ordinal);
         Assert.Equal(nonce, await NonceAsync(Chain));
@@ -156,7 +156,7 @@ public class OracleSubmitterAnvilTests(EscrowChainFixture fixture) : IClassFixtu
         var submitter = Submitter(Chain, store);
         var nonce = await NonceAsync(Chain);
 
-        var results = await Task.WhenAll(bookings.Select(b => submitter.SubmitAsync(new AttestationRequest(b.Id, Outcome.Completed, Metrics), default)));
+        var results = await Task.WhenAll(bookings.Select(b => submitter.DriveAsync(new AttestationRequest(b.Id, Outcome.Completed, Metrics), default)));
 
         Assert.All(results, r => Assert.IsType<SubmissionResult.Mined>(r));
         var records = await Task.WhenAll(bookings.Select(b => store.GetAsync(b.Id, default)));
@@ -182,7 +182,7 @@ public class OracleSubmitterAnvilTests(EscrowChainFixture fixture) : IClassFixtu
         var request = new AttestationRequest(booking.Id, Outcome.Completed, Metrics);
         var nonce = await NonceAsync(Chain);
 
-        var results = await Task.WhenAll(a.SubmitAsync(request, default), b.SubmitAsync(request, default));
+        var results = await Task.WhenAll(a.DriveAsync(request, default), b.DriveAsync(request, default));
 
         Assert.Equal(nonce + 1, await NonceAsync(Chain));
         Assert.All(results, r => Assert.True(r is SubmissionResult.Mined or SubmissionResult.AlreadySettled, r.ToString()));
@@ -205,7 +205,7 @@ public class OracleSubmitterAnvilTests(EscrowChainFixture fixture) : IClassFixtu
         Assert.True(await store.TryCreateAsync(abandoned, default));
         var nonce = await NonceAsync(Chain);
 
-        var result = await Submitter(Chain, store).SubmitAsync(new AttestationRequest(booking.Id, Outcome.Completed, Metrics), default);
+        var result = await Submitter(Chain, store).DriveAsync(new AttestationRequest(booking.Id, Outcome.Completed, Metrics), default);
 
         Assert.IsType<SubmissionResult.Mined>(result);
         Assert.Equal(nonce + 1, await NonceAsync(Chain));
@@ -227,7 +227,7 @@ public class OracleSubmitterAnvilTests(EscrowChainFixture fixture) : IClassFixtu
         Assert.True(await store.TryCreateAsync(theirs, default));
 
         var started = DateTime.UtcNow;
-        var result = await Submitter(Chain, store, options).SubmitAsync(new AttestationRequest(booking.Id, Outcome.Completed, Metrics), default);
+        var result = await Submitter(Chain, store, options).DriveAsync(new AttestationRequest(booking.Id, Outcome.Completed, Metrics), default);
 
         // The other replica never sent: only after its lease ran out did this one take over.
         Assert.IsType<SubmissionResult.Mined>(result);

@@ -19,7 +19,7 @@ public class OracleSubmitterChainControlTests
         var request = new AttestationRequest(booking.Id, Outcome.NoShowGuest, Metrics);
         var nonce = await NonceAsync(chain);
 
-        var early = await submitter.SubmitAsync(request, default);
+        var early = await submitter.DriveAsync(request, default);
 
         Assert.Equal(EscrowErrorKind.GraceNotOver, Assert.IsType<SubmissionResult.NotDueYet>(early).Error.Kind);
         Assert.Equal(nonce, await NonceAsync(chain));
@@ -28,7 +28,7 @@ public class OracleSubmitterChainControlTests
         // "pending" is the next block: from grace end on, every block is inside the no-show window.
         await chain.Anvil.SetNextBlockTimestampAsync(booking.StartTime + 120);
         await chain.Anvil.MineAsync();
-        var due = await submitter.SubmitAsync(request, default);
+        var due = await submitter.DriveAsync(request, default);
 
         Assert.IsType<SubmissionResult.Mined>(due);
         Assert.Equal(nonce + 1, await NonceAsync(chain));
@@ -54,7 +54,7 @@ public class OracleSubmitterChainControlTests
         var nonce = await NonceAsync(chain);
         await chain.Anvil.SetAutomineAsync(false);
 
-        var submission = Submitter(chain, store, options).SubmitAsync(new AttestationRequest(booking.Id, Outcome.Completed, Metrics), default);
+        var submission = Submitter(chain, store, options).DriveAsync(new AttestationRequest(booking.Id, Outcome.Completed, Metrics), default);
         var first = (await WaitForRecordAsync(store, booking.Id, r => r.Sent.Count == 1, submission)).Sent[0];
         await DropFromPoolAsync(chain, first.Hash);
         var replaced = await WaitForRecordAsync(store, booking.Id, r => r.Sent.Count >= 2, submission);
@@ -92,7 +92,7 @@ public class OracleSubmitterChainControlTests
         using (var crash = new CancellationTokenSource())
         {
             var submission = Submitter(chain, store, lane: new OracleKeyLane(Oracle.Address))
-                .SubmitAsync(new AttestationRequest(booking.Id, Outcome.NoShowHost, Metrics), crash.Token);
+                .DriveAsync(new AttestationRequest(booking.Id, Outcome.NoShowHost, Metrics), crash.Token);
             await WaitForRecordAsync(store, booking.Id, r => r.State == AttestationTxState.Sent, submission);
             await crash.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => submission);
@@ -104,13 +104,13 @@ public class OracleSubmitterChainControlTests
         }
 
         var restarted = Submitter(chain, store, lane: new OracleKeyLane(Oracle.Address));
-        var resume = restarted.ResumeAsync(default);
-        await Task.Delay(500);
-        await chain.Anvil.MineAsync();
-        var results = await resume;
-
-        var (id, result) = Assert.Single(results);
+        var results = await restarted.ResumeAsync(default);
+        var (id, resumed) = Assert.Single(results);
         Assert.Equal(booking.Id, id);
+        Assert.Equal(sent.Hash, Assert.IsType<SubmissionResult.Pending>(resumed).TxHash);
+        await chain.Anvil.MineAsync();
+        var result = await restarted.DriveAsync(new AttestationRequest(booking.Id, Outcome.NoShowHost, Metrics), default);
+
         Assert.Equal(sent.Hash, Assert.IsType<SubmissionResult.Mined>(result).TxHash);
         Assert.Single((await store.GetAsync(booking.Id, default))!.Sent);
         Assert.Equal(nonce + 1, await NonceAsync(chain, tag: BlockTag.Latest));
@@ -128,7 +128,7 @@ public class OracleSubmitterChainControlTests
         var nonce = await NonceAsync(chain);
         await chain.Anvil.SetAutomineAsync(false);
 
-        var submission = Submitter(chain, store, options).SubmitAsync(new AttestationRequest(booking.Id, Outcome.Completed, Metrics), default);
+        var submission = Submitter(chain, store, options).DriveAsync(new AttestationRequest(booking.Id, Outcome.Completed, Metrics), default);
         var ours = (await WaitForRecordAsync(store, booking.Id, r => r.Sent.Count == 1, submission)).Sent[0];
         // Someone else with the oracle key: same nonce, double fees, another outcome. It replaces ours in the pool.
         var foreign = new Eip1559Transaction(Anvil.DefaultChainId, ours.Nonce, ours.MaxPriorityFeePerGas * 2, ours.MaxFeePerGas * 2, ours.GasLimit,
@@ -151,7 +151,7 @@ public class OracleSubmitterChainControlTests
         var store = new InMemoryAttestationTxStore();
         await chain.Anvil.SetAutomineAsync(false);
 
-        var submission = Submitter(chain, store).SubmitAsync(new AttestationRequest(booking.Id, Outcome.Completed, Metrics), default);
+        var submission = Submitter(chain, store).DriveAsync(new AttestationRequest(booking.Id, Outcome.Completed, Metrics), default);
         await WaitForRecordAsync(store, booking.Id, r => r.Sent.Count == 1, submission);
         // In the same block, ahead of ours by its tip: the owner hands the oracle role to someone else.
         var setOracle = new AbiEncoder().Address(AnvilAccounts.Address(AnvilAccounts.Stranger)).ToCall(Abi.Selector("setOracle(address)"));
@@ -167,7 +167,7 @@ public class OracleSubmitterChainControlTests
         var result = await submission;
 
         var failed = Assert.IsType<SubmissionResult.Failed>(result);
-        Assert.Contains("NotOracle", failed.Reason, StringComparison.Ordinal);
+        Assert.Equal($"{SubmissionReasons.Reverted}: NotOracle", failed.Reason);
         var record = (await store.GetAsync(booking.Id, default))!;
         Assert.Equal(AttestationTxState.Failed, record.State);
         Assert.False((await chain.Anvil.Eth.GetTransactionReceiptAsync(record.MinedHash!.Value))!.Succeeded);
@@ -182,7 +182,7 @@ public class OracleSubmitterChainControlTests
         var booking = await chain.CreateBookingAsync(now - 15 * 60);
         var store = new InMemoryAttestationTxStore();
 
-        var result = await Submitter(chain, store).SubmitAsync(new AttestationRequest(booking.Id, Outcome.Completed, Metrics), default);
+        var result = await Submitter(chain, store).DriveAsync(new AttestationRequest(booking.Id, Outcome.Completed, Metrics), default);
 
         var mined = Assert.IsType<SubmissionResult.Mined>(result);
         Assert.Equal(mined.TxHash, Assert.Single((await store.GetAsync(booking.Id, default))!.Sent).Hash);

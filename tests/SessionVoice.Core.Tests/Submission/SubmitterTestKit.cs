@@ -27,6 +27,24 @@ internal static class SubmitterTestKit
             : new OracleSubmitter(chain.Escrow, key, store, options, TimeProvider.System, NullLogger<OracleSubmitter>.Instance, lane);
     }
 
+    /// <summary>
+    /// What the service's schedule does with a submission: a step, then another every poll interval until the answer
+    /// is not Pending (a mined answer need not be final). The submitter itself never waits for a block.
+    /// </summary>
+    public static async Task<SubmissionResult> DriveAsync(this OracleSubmitter submitter, AttestationRequest request, CancellationToken ct = default)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            var result = await submitter.SubmitAsync(request, ct);
+            if (result is not SubmissionResult.Pending || DateTime.UtcNow > deadline)
+            {
+                return result;
+            }
+            await Task.Delay(50, ct);
+        }
+    }
+
     public static Task<ulong> NonceAsync(EscrowChain chain, Address? account = null, BlockTag? tag = null) =>
         chain.Anvil.Eth.GetTransactionCountAsync(account ?? Oracle.Address, tag ?? BlockTag.Pending);
 

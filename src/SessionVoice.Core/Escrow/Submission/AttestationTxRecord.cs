@@ -11,8 +11,14 @@ public enum AttestationTxState
     /// <summary>At least one signed transaction was persisted and may be in a pool.</summary>
     Sent,
 
-    /// <summary>Our attestation succeeded: <see cref="AttestationTxRecord.MinedHash"/>.</summary>
+    /// <summary>
+    /// Our attestation has a successful receipt (<see cref="AttestationTxRecord.MinedHash"/>), not yet buried under
+    /// the configured confirmations: every check makes sure its block is still canonical.
+    /// </summary>
     Mined,
+
+    /// <summary>Mined and confirmed: the receipt's block has <see cref="SubmitterOptions.Confirmations"/> blocks on top (itself included).</summary>
+    Final,
 
     /// <summary>The booking was settled without us (AlreadySettled).</summary>
     Settled,
@@ -57,5 +63,12 @@ public sealed record AttestationTxRecord(
 
     public ulong? MinedBlockNumber { get; init; }
 
-    public bool IsFinished => State is AttestationTxState.Mined or AttestationTxState.Settled or AttestationTxState.Failed;
+    /// <summary>The block of the receipt, so a check can tell a re-mined block of the same height from the one it saw.</summary>
+    public Hash32? MinedBlockHash { get; init; }
+
+    /// <summary>Claimed or sent: a transaction of ours may still be on its way (what a restart resumes).</summary>
+    public bool IsInFlight => State is AttestationTxState.Claimed or AttestationTxState.Sent;
+
+    /// <summary>Nothing more will be sent or checked: confirmed, settled without us, or failed for good.</summary>
+    public bool IsFinished => State is AttestationTxState.Final or AttestationTxState.Settled or AttestationTxState.Failed;
 }

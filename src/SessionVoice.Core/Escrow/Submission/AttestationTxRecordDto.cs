@@ -10,14 +10,14 @@ namespace SessionVoice.Core.Escrow;
 /// </summary>
 public sealed record AttestationTxRecordDto(
     string BookingId, byte Outcome, string MetricsHash, string State, List<AttestationTxRecordDto.SentDto> Sent, string? MinedHash, string? Error,
-    string? ClaimToken, long ClaimedAtUnixMs, ulong? MinedBlockNumber)
+    string? ClaimToken, long ClaimedAtUnixMs, ulong? MinedBlockNumber, string? MinedBlockHash = null)
 {
     public sealed record SentDto(string Hash, string Raw, ulong Nonce, string MaxFee, string Tip, long SentAtUnixMs, ulong GasLimit);
 
     public static AttestationTxRecordDto From(AttestationTxRecord r) => new(
         r.BookingId.ToString(), (byte)r.Outcome, r.MetricsHash.ToString(), r.State.ToString(),
         [.. r.Sent.Select(s => new SentDto(s.Hash.ToString(), Hex.Encode(s.Raw), s.Nonce, Str(s.MaxFeePerGas), Str(s.MaxPriorityFeePerGas), s.SentAtUnixMs, s.GasLimit))],
-        r.MinedHash?.ToString(), r.Error, r.ClaimToken, r.ClaimedAtUnixMs, r.MinedBlockNumber);
+        r.MinedHash?.ToString(), r.Error, r.ClaimToken, r.ClaimedAtUnixMs, r.MinedBlockNumber, r.MinedBlockHash?.ToString());
 
     public AttestationTxRecord ToRecord() => new(
         Escrow.BookingId.Parse(BookingId),
@@ -31,6 +31,7 @@ public sealed record AttestationTxRecordDto(
         ClaimToken = ClaimToken,
         ClaimedAtUnixMs = ClaimedAtUnixMs,
         MinedBlockNumber = MinedBlockNumber,
+        MinedBlockHash = MinedBlockHash is null ? null : Hash32.Parse(MinedBlockHash),
     };
 
     private static string Str(BigInteger value) => value.ToString(CultureInfo.InvariantCulture);

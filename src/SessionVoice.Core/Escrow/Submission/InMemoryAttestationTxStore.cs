@@ -39,7 +39,7 @@ public sealed class InMemoryAttestationTxStore : IAttestationTxStore
     {
         lock (_gate)
         {
-            return Task.FromResult<IReadOnlyList<AttestationTxRecord>>([.. _records.Values.Where(r => !r.IsFinished)]);
+            return Task.FromResult<IReadOnlyList<AttestationTxRecord>>([.. _records.Values.Where(r => r.IsInFlight)]);
         }
     }
 

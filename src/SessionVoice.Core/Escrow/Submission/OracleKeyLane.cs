@@ -19,17 +19,13 @@ public sealed class OracleKeyLane(Address account)
 
     internal SemaphoreSlim Gate { get; } = new(1, 1);
 
-    /// <summary>Submissions of this key under way at once, from claim to answer: so also its transactions waiting for a block.</summary>
+    /// <summary>Steps of this key's submissions under way at once (a step never waits for a block).</summary>
     internal const int MaxInFlight = 256;
 
     /// <summary>New transactions prepared at once (re-read, estimate, then the <see cref="Gate"/> to sign and send).</summary>
     internal const int MaxPreparing = 32;
 
-    /// <summary>
-    /// A burst of due attestations gets up to <see cref="MaxInFlight"/> transactions into the pool, a block's
-    /// worth and more, but not thousands: node pools cap what one sender may have pending (and anvil's automine
-    /// crawls with a long queue).
-    /// </summary>
+    /// <summary>Bounds the node calls of concurrent steps; see <see cref="MaxOutstanding"/> for what may wait in a pool.</summary>
     internal SemaphoreSlim InFlight { get; } = new(MaxInFlight, MaxInFlight);
 
     /// <summary>
@@ -37,6 +33,15 @@ public sealed class OracleKeyLane(Address account)
     /// need the one-at-a-time <see cref="Gate"/>.
     /// </summary>
     internal SemaphoreSlim Preparing { get; } = new(MaxPreparing, MaxPreparing);
+
+    /// <summary>
+    /// Bookings of this key with a transaction sent and not yet mined, at most: a burst of due attestations gets a
+    /// block's worth and more into the pool, but not thousands (node pools cap what one sender may have pending,
+    /// and anvil's automine crawls with a long queue). Past it, a new send waits for the next check.
+    /// </summary>
+    internal const int MaxOutstanding = 1024;
+
+    private readonly HashSet<BookingId> _outstanding = [];
 
     /// <summary>How long one fee quote serves every new transaction of the lane.</summary>
     internal static readonly TimeSpan FeeQuoteMaxAge = TimeSpan.FromSeconds(1);
@@ -46,6 +51,32 @@ public sealed class OracleKeyLane(Address account)
 
     /// <summary>Only read or written while holding <see cref="Gate"/>; null means "ask the node".</summary>
     internal ulong? NextNonce { get; set; }
+
+    /// <summary>A place among the <see cref="MaxOutstanding"/> for a new send of this booking; false when all are taken.</summary>
+    internal bool TryTakePlace(BookingId id)
+    {
+        lock (_outstanding)
+        {
+            return _outstanding.Contains(id) || (_outstanding.Count < MaxOutstanding && _outstanding.Add(id));
+        }
+    }
+
+    /// <summary>The booking has a transaction out (resumed, replaced, re-sent): it holds a place whatever the count.</summary>
+    internal void Occupy(BookingId id)
+    {
+        lock (_outstanding)
+        {
+            _outstanding.Add(id);
+        }
+    }
+
+    internal void FreePlace(BookingId id)
+    {
+        lock (_outstanding)
+        {
+            _outstanding.Remove(id);
+        }
+    }
 
     public static OracleKeyLane For(EthClient eth, Address account) =>
         Shared.GetValue(eth, _ => new()).GetOrAdd(account, a => new OracleKeyLane(a));

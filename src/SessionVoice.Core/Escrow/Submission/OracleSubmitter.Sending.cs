@@ -7,8 +7,8 @@ public sealed partial class OracleSubmitter
 {
     private const int NonceAttempts = 3;
 
-    /// <summary>Signs with a new nonce and sends. Null when sent (or possibly sent); otherwise why the node refused.</summary>
-    private async Task<string?> SendNewAsync(AttestationTxRecord record, ulong gas, AttestationFees fees, CancellationToken ct)
+    /// <summary>Signs with a new nonce and sends. Null when sent (or possibly sent); otherwise the node's refusal.</summary>
+    private async Task<RpcError?> SendNewAsync(AttestationTxRecord record, ulong gas, AttestationFees fees, CancellationToken ct)
     {
         await _lane.Gate.WaitAsync(ct);
         try
@@ -22,6 +22,7 @@ public sealed partial class OracleSubmitter
                 if (await BroadcastAsync(record.BookingId, signed, ct) is not { } error)
                 {
                     _logger.Sent(record.BookingId, record.Outcome, signed.Hash, nonce);
+                    _status?.Sent(gas, fees.MaxFeePerGas);
                     return null;
                 }
                 // Refused outright: it reached no pool, so it leaves the record and its nonce is free again.
@@ -33,7 +34,8 @@ public sealed partial class OracleSubmitter
                 {
                     continue;
                 }
-                return error.Message;
+                _status?.Fault(SubmissionReasons.Of(error), NowUnixMs());
+                return error;
             }
         }
         finally
@@ -86,7 +88,7 @@ public sealed partial class OracleSubmitter
         if (replacements >= _options.MaxReplacements)
         {
             _logger.ReplacementsExhausted(record.BookingId, replacements, last.Hash);
-            return new SubmissionResult.Failed($"no receipt after {replacements} replacements; {last.Hash} (nonce {last.Nonce}) is still tracked");
+            return Fail(SubmissionReasons.NoReceipt);
         }
         var market = await AttestationFees.QuoteAsync(Eth, _options, ct);
         var fees = new AttestationFees(last.MaxFeePerGas, last.MaxPriorityFeePerGas).BumpedAtLeastTo(market);
@@ -111,7 +113,7 @@ public sealed partial class OracleSubmitter
                 // Mined meanwhile (by one of ours or not): the next poll finds out which.
                 return null;
             }
-            return new SubmissionResult.Failed($"the node refused the replacement of {last.Hash}: {error.Message}");
+            return Fail(SubmissionReasons.Of(error));
         }
         return null;
     }

@@ -4,18 +4,26 @@ using SessionVoice.Core.Ethereum;
 namespace SessionVoice.Core.Escrow;
 
 /// <summary>
-/// Gets one attestation per booking on chain with the oracle key (escrow-and-attestation.md, "Submitting").
+/// Gets one attestation per booking on chain with the oracle key (docs/escrow-and-attestation.md, "Submitting").
 /// Every submission is driven by its <see cref="AttestationTxRecord"/>: whoever calls for a booking — the
 /// claimant, a caller that lost the claim, a fresh instance after a restart — reads the record and moves
 /// it on, so no path signs a second transaction for a booking while one of ours can still land.
 /// </summary>
 /// <remarks>
+/// <para>Nothing here waits for a block. <see cref="SubmitAsync"/> takes one step and answers:
+/// <b>send</b> (no record yet: claim, re-read the booking, estimate, sign, persist, broadcast — answered
+/// <see cref="SubmissionResult.Pending"/> once broadcast) or <b>check</b> (a record exists: look up the receipts of
+/// every hash, replace with higher fees after <see cref="SubmitterOptions.ReceiptTimeout"/>, notice a nonce taken by
+/// another transaction, count confirmations). The caller's schedule calls again until the answer is final.</para>
 /// <para>Claims: <see cref="IAttestationTxStore.TryCreateAsync"/> makes one caller the owner, with a fencing
-/// token. Others wait on the record; a claim with nothing sent after <see cref="SubmitterOptions.ReceiptTimeout"/>
+/// token. Others are answered Pending; a claim with nothing sent after <see cref="SubmitterOptions.ReceiptTimeout"/>
 /// is stale and is taken over (release + re-create), after which its old owner's updates are refused.</para>
 /// <para>Released (record deleted, the next call claims afresh): not due yet, not the oracle, a bad outcome,
 /// the node refusing the transaction, and a mined revert for timing. Terminal (record Failed): window missed
-/// and any other revert on chain. Mined and Settled are kept, so repeating a call returns the stored answer.</para>
+/// and any other revert on chain. Final and Settled are kept, so repeating a call returns the stored answer.</para>
+/// <para>Finality: a receipt makes the record Mined; until <see cref="SubmitterOptions.Confirmations"/> blocks are on
+/// top of it, each check confirms the receipt still exists. If a reorg removed it and the booking is Booked again,
+/// the very same signed transaction (same nonce) goes out again, so at most one attestation of ours can land.</para>
 /// <para>Nonces: a lane per key serialises nonce choice, persisting and sending. A transaction without a receipt
 /// after the timeout is replaced (same nonce, fees × 1.125, at most <see cref="SubmitterOptions.MaxReplacements"/>);
 /// if the nonce is used by none of our hashes, another transaction took it and the booking is attested afresh.</para>
@@ -29,16 +37,17 @@ public sealed partial class OracleSubmitter : IAttestationSender
     private readonly TimeProvider _time;
     private readonly ILogger<OracleSubmitter> _logger;
     private readonly OracleKeyLane _lane;
+    private readonly OracleStatus? _status;
     private volatile bool _chainIdVerified;
 
     /// <summary>Shares the process-wide lane of (<c>escrow.Eth</c>, oracle address) with every other submitter.</summary>
-    public OracleSubmitter(EscrowClient escrow, ISigner oracle, IAttestationTxStore store, SubmitterOptions options, TimeProvider time, ILogger<OracleSubmitter> logger)
-        : this(escrow, oracle, store, options, time, logger, OracleKeyLane.For(escrow.Eth, oracle.Address))
+    public OracleSubmitter(EscrowClient escrow, ISigner oracle, IAttestationTxStore store, SubmitterOptions options, TimeProvider time, ILogger<OracleSubmitter> logger, OracleStatus? status = null)
+        : this(escrow, oracle, store, options, time, logger, OracleKeyLane.For(escrow.Eth, oracle.Address), status)
     {
     }
 
     /// <summary>With an explicit lane, e.g. to model two replicas of one key in a test.</summary>
-    public OracleSubmitter(EscrowClient escrow, ISigner oracle, IAttestationTxStore store, SubmitterOptions options, TimeProvider time, ILogger<OracleSubmitter> logger, OracleKeyLane lane)
+    public OracleSubmitter(EscrowClient escrow, ISigner oracle, IAttestationTxStore store, SubmitterOptions options, TimeProvider time, ILogger<OracleSubmitter> logger, OracleKeyLane lane, OracleStatus? status = null)
     {
         options.Validate();
         if (lane.Account != oracle.Address)
@@ -52,19 +61,41 @@ public sealed partial class OracleSubmitter : IAttestationSender
         _time = time;
         _logger = logger;
         _lane = lane;
+        _status = status;
     }
 
     private EthClient Eth => _escrow.Eth;
 
+    /// <summary>One step for the booking: send when nothing is recorded, otherwise check what was sent. Never waits for a block.</summary>
     public async Task<SubmissionResult> SubmitAsync(AttestationRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         // Outcomes 0, 4, 5 are a caller's bug: refuse before anything is claimed.
         _ = EscrowAbi.AttestCall(request.BookingId, request.Outcome, request.MetricsHash);
-        return await VerifyChainIdAsync(ct) ?? await DriveInLaneAsync(request, rebroadcast: false, ct);
+        try
+        {
+            return await VerifyChainIdAsync(ct) ?? await StepInLaneAsync(request, ct);
+        }
+        catch (Exception e) when (SubmissionReasons.Of(e) is { } reason && !ct.IsCancellationRequested)
+        {
+            _status?.Fault(reason, NowUnixMs());
+            throw;
+        }
     }
 
-    /// <summary>After a restart: for each unfinished record, wait for/resend its persisted transactions instead of signing a new one.</summary>
+    /// <summary>Simulates the attestation from the oracle's address, and tells whether anything was sent for the booking.</summary>
+    public async Task<Preflight> PreflightAsync(AttestationRequest request, CancellationToken ct)
+    {
+        var record = await _store.GetAsync(request.BookingId, ct);
+        var sent = record is { Sent.Count: > 0 } || record is { IsFinished: true } || record is { State: AttestationTxState.Mined };
+        var refusal = await _escrow.SimulateAttestAsync(_oracle.Address, request.BookingId, request.Outcome, request.MetricsHash, ct);
+        return new Preflight(refusal, sent);
+    }
+
+    /// <summary>
+    /// After a restart: every transaction persisted as sent goes to the node again (the very same bytes, harmless if
+    /// it still has them); the schedule's checks take it from there. Nothing new is signed.
+    /// </summary>
     public async Task<IReadOnlyList<(BookingId, SubmissionResult)>> ResumeAsync(CancellationToken ct)
     {
         var unfinished = await _store.ListUnfinishedAsync(ct);
@@ -76,8 +107,19 @@ public sealed partial class OracleSubmitter : IAttestationSender
         {
             return [.. unfinished.Select(r => (r.BookingId, mismatch))];
         }
-        return await Task.WhenAll(unfinished.Select(async r =>
-            (r.BookingId, await DriveInLaneAsync(new AttestationRequest(r.BookingId, r.Outcome, r.MetricsHash), rebroadcast: true, ct))));
+        var resumed = new List<(BookingId, SubmissionResult)>();
+        foreach (var record in unfinished)
+        {
+            if (record.Sent.Count == 0)
+            {
+                resumed.Add((record.BookingId, new SubmissionResult.Pending(null, SubmissionReasons.ClaimedElsewhere)));
+                continue;
+            }
+            _lane.Occupy(record.BookingId);
+            await RebroadcastAsync(record.BookingId, record.Sent[^1], ct);
+            resumed.Add((record.BookingId, new SubmissionResult.Pending(record.Sent[^1].Hash, SubmissionReasons.WaitingForReceipt)));
+        }
+        return resumed;
     }
 
     // anvil 1.7.1 accepts a legacy transaction signed for another chain id (ethereum.md §7), so the check is ours.
@@ -91,19 +133,32 @@ public sealed partial class OracleSubmitter : IAttestationSender
         if (actual != _options.ChainId)
         {
             _logger.ChainIdMismatch(actual, _options.ChainId);
-            return new SubmissionResult.Failed($"chain id mismatch: the node reports {actual}, the oracle is configured for {_options.ChainId}; nothing was signed");
+            _status?.Fault(SubmissionReasons.ChainIdMismatch, NowUnixMs());
+            return new SubmissionResult.Failed(SubmissionReasons.ChainIdMismatch);
         }
         _chainIdVerified = true;
         return null;
     }
 
-    /// <summary>As <see cref="DriveAsync"/>, holding one of the lane's <see cref="OracleKeyLane.MaxInFlight"/> places until the answer.</summary>
-    private async Task<SubmissionResult> DriveInLaneAsync(AttestationRequest request, bool rebroadcast, CancellationToken ct)
+    /// <summary>As <see cref="StepAsync"/>, holding one of the lane's <see cref="OracleKeyLane.MaxInFlight"/> places for the step.</summary>
+    private async Task<SubmissionResult> StepInLaneAsync(AttestationRequest request, CancellationToken ct)
     {
         await _lane.InFlight.WaitAsync(ct);
         try
         {
-            return await DriveAsync(request, rebroadcast, ct);
+            var result = await StepAsync(request, ct);
+            if (result is not SubmissionResult.Pending)
+            {
+                // Mined, settled, refused or failed: nothing of ours is waiting in a pool for this booking any more.
+                _lane.FreePlace(request.BookingId);
+            }
+            return result;
+        }
+        catch (Exception)
+        {
+            // If something was sent after all, the next step finds it in the record and takes the place again.
+            _lane.FreePlace(request.BookingId);
+            throw;
         }
         finally
         {
@@ -111,20 +166,24 @@ public sealed partial class OracleSubmitter : IAttestationSender
         }
     }
 
-    /// <summary>Reads the booking's record and moves it on until there is an answer.</summary>
-    private async Task<SubmissionResult> DriveAsync(AttestationRequest request, bool rebroadcast, CancellationToken ct)
+    /// <summary>Reads the booking's record and moves it on by one step.</summary>
+    private async Task<SubmissionResult> StepAsync(AttestationRequest request, CancellationToken ct)
     {
-        while (true)
+        // A claim lost to another caller is followed once more; a race beyond that is answered "pending".
+        for (var look = 0; look < 2; look++)
         {
             var record = await _store.GetAsync(request.BookingId, ct);
             if (record is null)
             {
-                var claim = NewClaim(request);
-                if (await _store.TryCreateAsync(claim, ct) && await SendUnderClaimAsync(claim, ct) is { } answer)
+                if (!_lane.TryTakePlace(request.BookingId))
                 {
-                    return answer;
+                    return new SubmissionResult.Pending(null, SubmissionReasons.WaitingForPlace);
                 }
-                // Sent, or lost the claim to someone else: follow the record from here.
+                var claim = NewClaim(request);
+                if (await _store.TryCreateAsync(claim, ct))
+                {
+                    return await SendUnderClaimAsync(claim, ct) ?? await SentAsync(request.BookingId, ct);
+                }
                 continue;
             }
             if (record.IsFinished && (record.Outcome != request.Outcome || record.MetricsHash != request.MetricsHash))
@@ -133,34 +192,45 @@ public sealed partial class OracleSubmitter : IAttestationSender
             }
             switch (record.State)
             {
+                case AttestationTxState.Final:
+                    return new SubmissionResult.Mined(record.MinedHash!.Value, record.MinedBlockNumber ?? 0) { Final = true };
                 case AttestationTxState.Mined:
-                    return new SubmissionResult.Mined(record.MinedHash!.Value, record.MinedBlockNumber ?? 0);
+                    return await CheckMinedAsync(record, ct);
                 case AttestationTxState.Settled:
                     return await SettledAsync(record.BookingId, record.MinedHash, ct);
                 case AttestationTxState.Failed:
                     return await FailedRecordAsync(record, ct);
                 case AttestationTxState.Claimed when record.Sent.Count == 0:
                     // Someone else's claim: give its owner one receipt timeout to send, then take it over.
-                    if (IsStale(record))
+                    if (!IsStale(record))
                     {
-                        if (await TakeOverAsync(record, request, ct) is { } taken && await SendUnderClaimAsync(taken, ct) is { } answer)
-                        {
-                            return answer;
-                        }
-                        continue;
+                        return new SubmissionResult.Pending(null, SubmissionReasons.ClaimedElsewhere);
                     }
-                    break;
+                    if (await TakeOverAsync(record, request, ct) is { } taken)
+                    {
+                        _lane.Occupy(request.BookingId);
+                        return await SendUnderClaimAsync(taken, ct) ?? await SentAsync(request.BookingId, ct);
+                    }
+                    continue;
                 default:
-                    var tracked = await TrackAsync(record, rebroadcast, ct);
-                    rebroadcast = false;
-                    if (tracked is not null)
-                    {
-                        return tracked;
-                    }
-                    break;
+                    _lane.Occupy(request.BookingId);
+                    return await TrackAsync(record, ct) ?? await SentAsync(request.BookingId, ct);
             }
-            await Task.Delay(_options.PollInterval, _time, ct);
         }
+        return new SubmissionResult.Pending(null, SubmissionReasons.ClaimedElsewhere);
+    }
+
+    /// <summary>The answer once something is (or may be) in a pool: pending, with the hash last sent.</summary>
+    private async Task<SubmissionResult> SentAsync(BookingId id, CancellationToken ct)
+    {
+        var record = await _store.GetAsync(id, ct);
+        return record switch
+        {
+            { State: AttestationTxState.Mined or AttestationTxState.Final } mined =>
+                new SubmissionResult.Mined(mined.MinedHash!.Value, mined.MinedBlockNumber ?? 0) { Final = mined.State == AttestationTxState.Final },
+            { Sent.Count: > 0 } sent => new SubmissionResult.Pending(sent.Sent[^1].Hash, SubmissionReasons.WaitingForReceipt),
+            _ => new SubmissionResult.Pending(null, SubmissionReasons.ClaimedElsewhere),
+        };
     }
 
     private AttestationTxRecord NewClaim(AttestationRequest request) =>
@@ -200,7 +270,7 @@ public sealed partial class OracleSubmitter : IAttestationSender
             if (booking is null)
             {
                 await ReleaseAsync(record, ct);
-                return new SubmissionResult.Failed($"booking {record.BookingId} does not exist on chain");
+                return new SubmissionResult.Failed(SubmissionReasons.BookingNotFound);
             }
             if (booking.Status != BookingStatus.Booked)
             {
@@ -223,7 +293,7 @@ public sealed partial class OracleSubmitter : IAttestationSender
             if (await SendNewAsync(record, gas, fees, ct) is { } refused)
             {
                 await ReleaseAsync(record, ct);
-                return new SubmissionResult.Failed($"the node refused the attestation: {refused}");
+                return new SubmissionResult.Failed(SubmissionReasons.Of(refused));
             }
             return null;
         }
@@ -264,29 +334,92 @@ public sealed partial class OracleSubmitter : IAttestationSender
         await ReleaseAsync(record, ct);
         return error.IsNotDueYet
             ? new SubmissionResult.NotDueYet(error)
-            : new SubmissionResult.Failed(error.Kind == EscrowErrorKind.NotOracle
-                ? $"NotOracle: {_oracle.Address} is not the escrow's oracle"
-                : $"the escrow refuses attest: {error}");
+            : Fail(error.Kind == EscrowErrorKind.NotOracle ? SubmissionReasons.NotOracle : $"contract refused: {error.Kind}");
     }
 
-    /// <summary>Polls every hash of the record; replaces the transaction once the last send is older than the receipt timeout.</summary>
-    private async Task<SubmissionResult?> TrackAsync(AttestationTxRecord record, bool rebroadcast, CancellationToken ct)
+    /// <summary>Looks up every hash of the record; replaces the transaction once the last send is older than the receipt timeout.</summary>
+    private async Task<SubmissionResult?> TrackAsync(AttestationTxRecord record, CancellationToken ct)
     {
         if (await FindReceiptAsync(record, ct) is { } receipt)
         {
             return await ConcludeAsync(record, receipt, ct);
         }
         var last = record.Sent[^1];
-        if (rebroadcast)
-        {
-            // After a restart the node may have lost its pool; the very same bytes are harmless if it did not.
-            await RebroadcastAsync(record.BookingId, last, ct);
-        }
         if (NowUnixMs() - last.SentAtUnixMs < (long)_options.ReceiptTimeout.TotalMilliseconds)
         {
             return null;
         }
         return await ReplaceAsync(record, ct);
+    }
+
+    /// <summary>
+    /// A mined record not yet final: its receipt must still be there. Gone while the booking is Booked again means a
+    /// reorg dropped the block: the same signed transaction goes out again. Enough blocks on top make it final.
+    /// </summary>
+    private async Task<SubmissionResult> CheckMinedAsync(AttestationTxRecord record, CancellationToken ct)
+    {
+        var hash = record.MinedHash!.Value;
+        var receipt = await ReceiptLookups.For(Eth).GetAsync(hash, ct);
+        if (receipt is null)
+        {
+            var booking = await _escrow.GetBookingAsync(record.BookingId, ct);
+            if (booking is { Status: BookingStatus.Booked })
+            {
+                return await ResendAfterReorgAsync(record, ct);
+            }
+            if (booking is { Status: not BookingStatus.None } && booking.OracleOutcome == record.Outcome && booking.MetricsHash == record.MetricsHash)
+            {
+                // Attested with our outcome, but the node has not indexed the receipt (again) yet: look later.
+                return new SubmissionResult.Mined(hash, record.MinedBlockNumber ?? 0);
+            }
+            await SaveAsync(record with { State = AttestationTxState.Settled }, ct);
+            return await SettledAsync(record.BookingId, null, ct);
+        }
+        if (!receipt.Succeeded)
+        {
+            // Re-mined after a reorg in another order, where it reverted (another attester or a cancellation came first).
+            return await ConcludeAsync(record with { State = AttestationTxState.Sent }, receipt, ct);
+        }
+        var head = await Eth.BlockNumberAsync(ct);
+        var confirmations = head >= receipt.BlockNumber ? head - receipt.BlockNumber + 1 : 0;
+        var final = confirmations >= (ulong)_options.Confirmations;
+        if (final || receipt.BlockHash != record.MinedBlockHash || receipt.BlockNumber != record.MinedBlockNumber)
+        {
+            await SaveAsync(record with
+            {
+                State = final ? AttestationTxState.Final : AttestationTxState.Mined,
+                MinedBlockNumber = receipt.BlockNumber,
+                MinedBlockHash = receipt.BlockHash,
+            }, ct);
+        }
+        if (final)
+        {
+            _logger.Final(record.BookingId, receipt.BlockNumber, confirmations, hash);
+        }
+        return new SubmissionResult.Mined(hash, receipt.BlockNumber) { Final = final };
+    }
+
+    /// <summary>
+    /// The attestation's block is no longer canonical and the booking is Booked again: back to Sent, with the mined
+    /// transaction (same nonce, same bytes) sent again as the newest entry, so at most one attestation can land.
+    /// </summary>
+    private async Task<SubmissionResult> ResendAfterReorgAsync(AttestationTxRecord record, CancellationToken ct)
+    {
+        var mined = record.Sent.FirstOrDefault(s => s.Hash == record.MinedHash) ?? record.Sent[^1];
+        var again = mined with { SentAtUnixMs = NowUnixMs() };
+        var back = record with
+        {
+            State = AttestationTxState.Sent,
+            Sent = [.. record.Sent.Where(s => s.Hash != mined.Hash), again],
+            MinedHash = null,
+            MinedBlockNumber = null,
+            MinedBlockHash = null,
+        };
+        _logger.Reorged(record.BookingId, mined.Hash, record.MinedBlockNumber ?? 0);
+        await SaveAsync(back, ct);
+        _lane.Occupy(record.BookingId);
+        await RebroadcastAsync(record.BookingId, again, ct);
+        return new SubmissionResult.Pending(mined.Hash, SubmissionReasons.ResentAfterReorg);
     }
 
     private async Task<TransactionReceipt?> FindReceiptAsync(AttestationTxRecord record, CancellationToken ct)
@@ -307,9 +440,17 @@ public sealed partial class OracleSubmitter : IAttestationSender
         var hash = receipt.TransactionHash;
         if (receipt.Succeeded)
         {
-            await SaveAsync(record with { State = AttestationTxState.Mined, MinedHash = hash, MinedBlockNumber = receipt.BlockNumber, Error = null }, ct);
+            var final = _options.Confirmations <= 1;
+            await SaveAsync(record with
+            {
+                State = final ? AttestationTxState.Final : AttestationTxState.Mined,
+                MinedHash = hash,
+                MinedBlockNumber = receipt.BlockNumber,
+                MinedBlockHash = receipt.BlockHash,
+                Error = null,
+            }, ct);
             _logger.Mined(record.BookingId, receipt.BlockNumber, hash);
-            return new SubmissionResult.Mined(hash, receipt.BlockNumber);
+            return new SubmissionResult.Mined(hash, receipt.BlockNumber) { Final = final };
         }
         var error = await ReasonAtBlockAsync(record, receipt.BlockNumber, ct);
         if (error?.Kind == EscrowErrorKind.NotBooked)
@@ -333,7 +474,7 @@ public sealed partial class OracleSubmitter : IAttestationSender
         await SaveAsync(record with { State = AttestationTxState.Failed, MinedHash = hash, MinedBlockNumber = receipt.BlockNumber, Error = $"{prefix}: {reason}" }, ct);
         return error is { IsWindowMissed: true }
             ? new SubmissionResult.WindowMissed(error)
-            : new SubmissionResult.Failed($"{prefix}: {reason} ({hash})");
+            : Fail(error is null && receipt.GasUsed >= gasLimit ? $"{SubmissionReasons.Reverted}: out of gas" : $"{SubmissionReasons.Reverted}: {error?.Kind.ToString() ?? "unknown reason"}");
     }
 
     // A receipt carries no reason: re-run the call on the state of its block, with its timestamp.
@@ -412,6 +553,13 @@ public sealed partial class OracleSubmitter : IAttestationSender
         {
             _logger.ClaimLost(record.BookingId);
         }
+    }
+
+    /// <summary>A failure the key's health shows (<see cref="OracleStatus"/>), with its classified reason.</summary>
+    private SubmissionResult.Failed Fail(string reason)
+    {
+        _status?.Fault(reason, NowUnixMs());
+        return new SubmissionResult.Failed(reason);
     }
 
     private long NowUnixMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();

@@ -9,7 +9,17 @@ public sealed record AttestationRequest(BookingId BookingId, Outcome Outcome, Ha
 public abstract record SubmissionResult
 {
     /// <summary>Our attestation is in block <paramref name="BlockNumber"/> (now or by an earlier call).</summary>
-    public sealed record Mined(Hash32 TxHash, ulong BlockNumber) : SubmissionResult;
+    public sealed record Mined(Hash32 TxHash, ulong BlockNumber) : SubmissionResult
+    {
+        /// <summary>Buried under <see cref="SubmitterOptions.Confirmations"/> blocks: nothing more to check.</summary>
+        public bool Final { get; init; }
+    }
+
+    /// <summary>
+    /// Sent (or being sent by another submitter, or waiting for its turn) and not mined yet: check again later.
+    /// Nobody waits for a block; <paramref name="Reason"/> is a classified, public reason (never a node's own text).
+    /// </summary>
+    public sealed record Pending(Hash32? TxHash, string Reason) : SubmissionResult;
 
     /// <summary>
     /// The booking was no longer Booked (before sending, or our transaction lost a race and reverted
@@ -24,6 +34,10 @@ public abstract record SubmissionResult
     /// <summary>The window has closed for good: terminal, the contract's fallback refunds the guest.</summary>
     public sealed record WindowMissed(EscrowError Error) : SubmissionResult;
 
-    /// <summary>NotOracle, a chain id mismatch, a revert for another reason, or no receipt after every replacement.</summary>
+    /// <summary>
+    /// NotOracle, a chain id mismatch, the node refusing the transaction (e.g. insufficient funds), a revert for
+    /// another reason, or no receipt after every replacement. <paramref name="Reason"/> is classified and public
+    /// (<see cref="SubmissionReasons"/>); the node's own words go to the log only.
+    /// </summary>
     public sealed record Failed(string Reason) : SubmissionResult;
 }

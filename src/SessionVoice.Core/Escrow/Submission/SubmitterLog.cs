@@ -49,4 +49,10 @@ internal static partial class SubmitterLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Booking {BookingId} was already submitted as {StoredOutcome} ({StoredMetricsHash}); the request for {Outcome} gets the stored result")]
     public static partial void RequestDiffers(this ILogger logger, BookingId bookingId, Outcome storedOutcome, Hash32 storedMetricsHash, Outcome outcome);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Attestation of {BookingId} is final: block {BlockNumber} has {Confirmations} confirmations ({TxHash})")]
+    public static partial void Final(this ILogger logger, BookingId bookingId, ulong blockNumber, ulong confirmations, Hash32 txHash);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The attestation of {BookingId} ({TxHash}, block {BlockNumber}) left the canonical chain and the booking is Booked again: sending the same transaction again")]
+    public static partial void Reorged(this ILogger logger, BookingId bookingId, Hash32 txHash, ulong blockNumber);
 }

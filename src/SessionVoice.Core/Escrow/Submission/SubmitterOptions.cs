@@ -30,6 +30,12 @@ public sealed record SubmitterOptions(ulong ChainId)
 
     public int MaxReplacements { get; init; } = 5;
 
+    /// <summary>
+    /// Blocks on top of a receipt's block, itself included, before an attestation is final (CONFIRMATIONS). Until
+    /// then every check makes sure the receipt is still canonical. 1: final at the first receipt.
+    /// </summary>
+    public int Confirmations { get; init; } = 3;
+
     internal void Validate()
     {
         if (GasHeadroomPercent < 0)
@@ -39,6 +45,10 @@ public sealed record SubmitterOptions(ulong ChainId)
         if (ReceiptTimeout <= TimeSpan.Zero || PollInterval <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(ReceiptTimeout), "timeouts must be positive");
+        }
+        if (Confirmations < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Confirmations), "at least the receipt's own block");
         }
         if (MaxReplacements < 0)
         {

@@ -7,7 +7,12 @@ public enum AttestationStatus
 {
     /// <summary>Decided and committed to; the transaction may be in flight.</summary>
     Pending,
+
+    /// <summary>Our transaction has a receipt; checked until it has enough confirmations (a reorg sends it back to Pending).</summary>
     Mined,
+
+    /// <summary>Mined under the configured confirmations: nothing more to do.</summary>
+    Final,
     /// <summary>The chain already had an outcome (another attester, a cancellation, a claim): no transaction of ours.</summary>
     Settled,
     WindowMissed,
@@ -41,6 +46,9 @@ public interface IBookingStore
 
     /// <summary>Records the decision; false when one is already recorded (it stands).</summary>
     Task<bool> TryRecordDecisionAsync(StoredAttestation attestation, CancellationToken ct);
+
+    /// <summary>Overwrites the recorded decision: only for an operator's forced outcome replacing an earlier force nothing was sent for.</summary>
+    Task ReplaceDecisionAsync(StoredAttestation attestation, CancellationToken ct);
 
     Task UpdateAttestationAsync(BookingId id, AttestationStatus status, Hash32? txHash, string? detail, long nowUnix, CancellationToken ct);
 
