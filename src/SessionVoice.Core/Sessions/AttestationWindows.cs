@@ -4,7 +4,7 @@ namespace SessionVoice.Core.Sessions;
 
 /// <summary>
 /// When SessionEscrowV1 accepts each outcome of <c>attest</c>, compared with <c>block.timestamp</c>
-/// (escrow-and-attestation.md, "What the contract exposes"). Exactly the contract's rules, without the
+/// (escrow-and-attestation.md, "What the contract accepts"). Exactly the contract's rules, without the
 /// policy's settle and margin: the policy works inside these windows, this type says where they are.
 /// All values are unix seconds or seconds.
 /// </summary>

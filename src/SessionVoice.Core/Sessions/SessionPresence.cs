@@ -45,6 +45,24 @@ internal sealed class SessionPresence
     public long PresentInSessionMs(Party party, long cutoffMs) =>
         MsSpans.MeasureBefore(party == Party.Host ? _hostInSession : _guestInSession, cutoffMs);
 
+    /// <summary>
+    /// Where the stretch holding <paramref name="party"/> in the call at the cutoff ends, or null when
+    /// the party is not in: a span with From &lt; cutoff &lt; To, the same "still in" as
+    /// <see cref="LastLeaveMs"/>. The end is the settled leave, or E for a span still open (or left
+    /// after E); a leave stamped after the cutoff is not known yet and leaves the party in.
+    /// </summary>
+    public long? InCallUntilMs(Party party, long cutoffMs)
+    {
+        foreach (var span in Spans(party))
+        {
+            if (span.FromMs < cutoffMs && cutoffMs < span.ToMs)
+            {
+                return span.ToMs;
+            }
+        }
+        return null;
+    }
+
     public long? FirstJoinMs(Party party, long cutoffMs) =>
         Spans(party) is [var first, ..] && first.FromMs < cutoffMs ? first.FromMs : null;
 

@@ -177,15 +177,66 @@ public class OutcomePolicyTests
     }
 
     [Fact]
-    public void Full_attendance_needing_the_whole_duration_without_grace_is_ruled_at_Dl_before_it_can_complete()
+    public void Full_attendance_needing_the_whole_duration_without_grace_completes_the_second_the_overlap_is_trusted()
     {
-        // A consequence of rule 4 as written, kept visible: O = D and G = S put Dl = S + 45 before the
-        // overlap can be trusted complete (S + 75); at Dl it is 30 s each, a tie, so the host is the no-show.
+        // O = D and G = S put Dl = S + 45 before the overlap can be trusted complete (S + 60 + settle =
+        // S + 75). At Dl (cutoff S + 30) both are in, with 30 s together and 30 s left: staying to E is
+        // enough, so nobody is blamed and the wait runs to the completion, past Dl.
         var minute = Booking(durationMins: 1, graceMins: 0, minOverlapMins: 1);
-        AssertTimeline(minute, [Join(Host, S - 60), Join(Guest, S - 60)],
+        PresenceEvent[] inFull = [Join(Host, S - 60), Join(Guest, S - 60)];
+        AssertTimeline(minute, inFull,
+            (S - 600, Wait(S + 15)),
             (S + 15, Wait(S + 45)),
-            (S + 45, Attest(Outcome.NoShowHost)),
+            (S + 44, Wait(S + 45)),
+            (S + 45, Wait(S + 75)),
+            (S + 46, Wait(S + 75)),
+            (S + 74, Wait(S + 75)),
             (S + 75, Attest(Outcome.Completed)));
+        Assert.Equal((S + 75, Attest(Outcome.Completed)), FollowWaits(minute, inFull, PolicyParameters.Default, S - 600));
+
+        // Leaving at E or after it is the same attendance.
+        PresenceEvent[] leftAtTheEnd = [Join(Host, S - 60), Join(Guest, S - 1), Leave(Guest, S + 60), Leave(Host, S + 90)];
+        Assert.Equal((S + 75, Attest(Outcome.Completed)), FollowWaits(minute, leftAtTheEnd, PolicyParameters.Default, S - 600));
+
+        // An hour with a minute's grace and O = D: Dl = S + 3540, completion trusted at S + 3630.
+        var hour = Booking(durationMins: 60, graceMins: 1, minOverlapMins: 60);
+        AssertTimeline(hour, inFull,
+            (S + 90, Wait(S + 3540)),
+            (S + 3540, Wait(S + 3630)),
+            (S + 3629, Wait(S + 3630)),
+            (S + 3630, Attest(Outcome.Completed)));
+    }
+
+    [Fact]
+    public void Both_in_the_call_at_Dl_whose_overlap_then_ends_short_is_a_missed_window()
+    {
+        // 60 minutes, 1 minute's grace, O = D: Dl = S + 3540. At Dl (cutoff S + 3510) both are in and
+        // could still make 3600 s, so nobody is blamed; the host's leave at S + 3570 is trusted at
+        // S + 3600, after Dl: 3570 s each, a tie, and too late for a no-show. The contract's fallback
+        // refunds the guest.
+        var hour = Booking(durationMins: 60, graceMins: 1, minOverlapMins: 60);
+        PresenceEvent[] events = [Join(Host, S - 60), Join(Guest, S - 60), Leave(Host, S + 3570)];
+        AssertTimeline(hour, events,
+            (S + 3539, Wait(S + 3540)),
+            (S + 3540, Wait(S + 3600)),
+            (S + 3599, Wait(S + 3600)),
+            (S + 3600, Missed(Outcome.NoShowHost)));
+        Assert.Equal((S + 3600, Missed(Outcome.NoShowHost)), FollowWaits(hour, events, PolicyParameters.Default, S - 600));
+    }
+
+    [Fact]
+    public void Both_in_the_call_until_one_leaves_before_Dl_is_the_no_show_of_the_one_with_less_presence()
+    {
+        // Same slot; the guest leaves at S + 3400, before Dl's cutoff (S + 3510). At Dl the guest is out
+        // and the threshold is out of reach: host 3510 s against guest 3400 s, attested while it still can be.
+        var hour = Booking(durationMins: 60, graceMins: 1, minOverlapMins: 60);
+        PresenceEvent[] events = [Join(Host, S - 60), Join(Guest, S - 60), Leave(Guest, S + 3400)];
+        AssertTimeline(hour, events,
+            (S + 90, Wait(S + 3540)),
+            (S + 3539, Wait(S + 3540)),
+            (S + 3540, Attest(Outcome.NoShowGuest)),
+            (S + 3541, Missed(Outcome.NoShowGuest)));
+        Assert.Equal((S + 3540, Attest(Outcome.NoShowGuest)), FollowWaits(hour, events, PolicyParameters.Default, S - 600));
     }
 
     [Fact]

@@ -128,6 +128,35 @@ internal static class PolicyGenerators
         from now in DecisionTimes(slot, parameters)
         select new MonotoneScenario(slot, parameters, host, guest, extra, extraFor, now);
 
+    public static Gen<FullAttendance> FullAttendances(Gen<SlotShape> slots) =>
+        from slot in slots
+        from parameters in Parameters
+        from host in InFull(Party.Host, slot)
+        from guest in InFull(Party.Guest, slot)
+        from before in Gen.Choose(1, 7200)
+        select new FullAttendance(slot, parameters, [.. host, .. guest], slot.Start - before);
+
+    /// <summary>
+    /// One party there for the whole session: a join at the latest allowed millisecond, a little or up
+    /// to 20 minutes earlier (so sometimes before S − early), and no leave or one at E or up to 20
+    /// minutes after it.
+    /// </summary>
+    private static Gen<PresenceEvent[]> InFull(Party party, SlotShape slot)
+    {
+        var latestJoinMs = (slot.Start * 1000) - (slot.G > slot.Start ? 0 : 1);
+        var joins =
+            from early in Gen.Frequency((2, Gen.Constant(0)), (2, Gen.Choose(0, 3000)), (3, Gen.Choose(0, 1_200_000)))
+            from source in Sources
+            select new PresenceEvent(party, PresenceKind.Join, latestJoinMs - early, source);
+        var leaves =
+            from late in Gen.Frequency((2, Gen.Constant(0)), (2, Gen.Choose(0, 3000)), (2, Gen.Choose(0, 1_200_000)))
+            from source in Sources
+            select new PresenceEvent(party, PresenceKind.Leave, (slot.E * 1000) + late, source);
+        return Gen.Frequency(
+            (1, joins.Select(j => new[] { j })),
+            (2, from j in joins from l in leaves select new[] { j, l }));
+    }
+
     /// <summary>
     /// The union of intervals as well-formed events: merged where they overlap or touch (so no leave and
     /// join share a millisecond), a join at each start, a leave at each end unless still in.

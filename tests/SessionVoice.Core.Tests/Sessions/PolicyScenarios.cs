@@ -56,3 +56,15 @@ public sealed record MonotoneScenario(
     private string Spans((long From, long? To)[] spans) =>
         string.Join(",", spans.Select(s => $"S{s.From - Slot.Start * 1000:+#;-#;+0}ms..{(s.To is { } to ? $"S{to - Slot.Start * 1000:+#;-#;+0}ms" : "open")}"));
 }
+
+/// <summary>
+/// Both parties in the call from the start to the end: joined at or before S (before S when there is
+/// no grace, since a join stamped exactly at G is late), never left or left at or after E. The policy
+/// is asked first at <see cref="From"/>, before S.
+/// </summary>
+public sealed record FullAttendance(SlotShape Slot, PolicyParameters Parameters, PresenceEvent[] Events, long From)
+{
+    public override string ToString() =>
+        $"{Slot} settle={Parameters.Settle.TotalMilliseconds}ms margin={Parameters.Margin.TotalMilliseconds}ms early={Parameters.Early.TotalMilliseconds}ms " +
+        $"from=S{From - Slot.Start:+#;-#;+0} events=[{PolicyGenerators.Describe(Slot, Events)}]";
+}

@@ -32,6 +32,30 @@ internal static class SessionFixture
 
     public static Decision Missed(Outcome outcome) => new Decision.WindowMissed(outcome);
 
+    /// <summary>
+    /// Follows the policy's wake-ups from <paramref name="from"/> the way the settlement loop does
+    /// without new events: ask, sleep until the wait ends, ask again. Returns the first answer that is
+    /// not a wait and its second; the times of the waits passed on the way go to <paramref name="waits"/>.
+    /// </summary>
+    public static (long At, Decision Decision) FollowWaits(
+        BookingSnapshot booking, IReadOnlyList<PresenceEvent> events, PolicyParameters parameters, long from, List<long>? waits = null)
+    {
+        var at = from;
+        for (var step = 0; step < 10; step++)
+        {
+            var decision = OutcomePolicy.Decide(booking, events, at, parameters);
+            if (decision is not Decision.Wait { UntilUnixSeconds: var until })
+            {
+                return (at, decision);
+            }
+            Assert.True(until > at);
+            waits?.Add(at);
+            at = until;
+        }
+        throw new InvalidOperationException(
+            "more than 10 wake-ups: the policy should decide within five (G + settle, overlap, Dl or the short-overlap ruling, a leave of a pair in the call at the ruling)");
+    }
+
     /// <summary>Checks a whole timeline at once so a table row names the second it is about.</summary>
     public static void AssertTimeline(BookingSnapshot booking, PresenceEvent[] events, params (long At, Decision Expected)[] rows) =>
         AssertTimeline(booking, events, PolicyParameters.Default, rows);
