@@ -39,6 +39,12 @@ public sealed record RpcError(long Code, string Message, byte[]? Data)
         {
             return RpcErrorKind.Reverted;
         }
+        // JsonRpcClient's wording for a failure below JSON-RPC (refused, reset, non-JSON answer). An HTTP 429 keeps
+        // code 429 and is read as rate limiting below; the client's own timeout says "transport timeout" (Timeout).
+        if (code == 0 && m.StartsWith("transport:", StringComparison.Ordinal))
+        {
+            return RpcErrorKind.Transport;
+        }
         (string Needle, RpcErrorKind Kind)[] rules =
         [
             ("nonce too low", RpcErrorKind.NonceTooLow),
