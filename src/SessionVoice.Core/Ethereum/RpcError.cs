@@ -39,10 +39,11 @@ public sealed record RpcError(long Code, string Message, byte[]? Data)
         {
             return RpcErrorKind.Reverted;
         }
-        // Code 0 "transport: …" is our own client's verdict (no connection, no answer, an HTTP error without JSON).
-        if (code == 0 && m.StartsWith("transport", StringComparison.Ordinal))
+        // JsonRpcClient's wording for a failure below JSON-RPC (refused, reset, non-JSON answer). An HTTP 429 keeps
+        // code 429 and is read as rate limiting below; the client's own timeout says "transport timeout" (Timeout).
+        if (code == 0 && m.StartsWith("transport:", StringComparison.Ordinal))
         {
-            return m.Contains("timeout", StringComparison.Ordinal) ? RpcErrorKind.Timeout : RpcErrorKind.Transport;
+            return RpcErrorKind.Transport;
         }
         (string Needle, RpcErrorKind Kind)[] rules =
         [

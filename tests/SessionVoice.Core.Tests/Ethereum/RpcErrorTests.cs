@@ -24,6 +24,10 @@ public class RpcErrorTests
     [InlineData(-32601, "the method realtime_sendRawTransaction does not exist", RpcErrorKind.MethodNotFound)]
     [InlineData(-32603, "Transaction confirmation timeout", RpcErrorKind.Timeout)]
     [InlineData(-32000, "realtime transaction expired", RpcErrorKind.Other)]
+    [InlineData(0, "transport: Connection refused (127.0.0.1:8545)", RpcErrorKind.Transport)]
+    [InlineData(0, "transport: HTTP 502 with a non-JSON body", RpcErrorKind.Transport)]
+    [InlineData(429, "transport: HTTP 429 with a non-JSON body", RpcErrorKind.RateLimited)]
+    [InlineData(0, "transport timeout", RpcErrorKind.Timeout)]
     public void Errors_are_classified_by_message_not_code(long code, string message, RpcErrorKind kind)
     {
         Assert.Equal(kind, RpcError.Classify(code, message));
