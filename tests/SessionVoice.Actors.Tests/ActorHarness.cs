@@ -98,6 +98,21 @@ internal sealed class ActorHarness : IAsyncDisposable
         return true;
     }
 
+    /// <summary>
+    /// After a decision: the attestation's checks, each a reminder a second or two later, until the booking has no
+    /// reminder left (final, settled or missed). Every step of the clock mines a block, so confirmations accrue.
+    /// </summary>
+    public async Task PlayChecksAsync()
+    {
+        for (var i = 0; i < 30 && (await Actor.GetStateAsync()).DueAtUnix is { } due; i++)
+        {
+            await Time.AdvanceToAsync(Chain.Anvil, Math.Max(due, Time.GetUtcNow().ToUnixTimeSeconds() + 1));
+            while (await FireDueReminderAsync())
+            {
+            }
+        }
+    }
+
     /// <summary>Fires reminders and follows them in time until <paramref name="unixSeconds"/>, as daprd would.</summary>
     public async Task PlayUntilAsync(long unixSeconds)
     {

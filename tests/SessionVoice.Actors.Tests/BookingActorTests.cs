@@ -127,7 +127,11 @@ public class BookingActorTests
         await h.Time.AdvanceToAsync(h.Chain.Anvil, h.Start + 4 * 60);
         var first = await h.Actor.AttestAsync(null);
         Assert.Null(first.Refusal);
-        Assert.Equal("Mined", first.Attestation!.Status);
+        // Answered once broadcast, not mined: the actor's turn never waits for a block.
+        Assert.Equal("Pending", first.Attestation!.Status);
+        Assert.NotNull(first.Attestation.TxHash);
+        await h.PlayChecksAsync();
+        Assert.Equal("Final", (await h.Actor.GetStateAsync()).Attestation!.Status);
         var nonce = await h.Chain.Anvil.Eth.GetTransactionCountAsync(Testing.EscrowChain.Oracle, Core.Ethereum.BlockTag.Latest);
         var second = await h.Activate().AttestAsync(null);
         Assert.Equal(first.Attestation.TxHash, second.Attestation!.TxHash);
@@ -137,11 +141,12 @@ public class BookingActorTests
 
     private static async Task AssertAttestedAsync(ActorHarness h, Outcome outcome)
     {
+        await h.PlayChecksAsync();
         var onChain = await h.Chain.Escrow.GetBookingAsync(h.Booking.Id);
         Assert.Equal(BookingStatus.Attested, onChain!.Status);
         Assert.Equal(outcome, onChain.OracleOutcome);
         var state = await h.Actor.GetStateAsync();
-        Assert.Equal("Mined", state.Attestation!.Status);
+        Assert.Equal("Final", state.Attestation!.Status);
         Assert.Equal(onChain.MetricsHash.ToString(), state.Attestation.MetricsHash);
         // Settled: no reminder left behind, and the oracle actor's record is finished.
         Assert.Null(state.DueAtUnix);
