@@ -77,6 +77,7 @@ public static class Hosting
         services.AddSingleton<AuthServices>();
         services.AddSingleton(sp => new RtcTokenIssuer(settings.Agora, sp.GetRequiredService<TimeProvider>(), new RtcTokenOptions(settings.PublishVideo, settings.PublishData)));
         services.AddSingleton<SqliteSettlementStore>();
+        services.AddSingleton<SqliteWatcherBlocks>();
         services.AddSingleton<SqliteObservedStore>();
         services.AddSingleton<SettlementCounters>();
         services.AddSingleton<JoinGrants>();

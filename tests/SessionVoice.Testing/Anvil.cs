@@ -167,6 +167,27 @@ public sealed class Anvil : IAsyncDisposable
 
     public async Task SetAutomineAsync(bool enabled) => await Rpc.SendAsync("evm_setAutomine", [enabled], default);
 
+    /// <summary>evm_snapshot: the chain as it is now, for <see cref="RevertAsync"/>.</summary>
+    public async Task<string> SnapshotAsync() => (await RawAsync("evm_snapshot")).GetString()!;
+
+    /// <summary>
+    /// evm_revert: drops every block mined since the snapshot. Mining again makes other blocks at the same
+    /// heights, which is how a reorg looks to a reader that had read the dropped ones.
+    /// </summary>
+    public async Task RevertAsync(string snapshot)
+    {
+        if (!(await RawAsync("evm_revert", snapshot)).GetBoolean())
+        {
+            throw new InvalidOperationException($"anvil did not revert to snapshot {snapshot}");
+        }
+    }
+
+    /// <summary>anvil_rollback: drops the newest <paramref name="depth"/> blocks (the first half of a reorg; mining again is the second).</summary>
+    public async Task RollbackAsync(ulong depth) => await RawAsync("anvil_rollback", depth);
+
+    /// <summary>anvil_mine: mines <paramref name="count"/> empty blocks at once.</summary>
+    public async Task MineBlocksAsync(ulong count) => await RawAsync("anvil_mine", Hex.EncodeQuantity(count));
+
     public async Task<JsonElement> RawAsync(string method, params object?[] args) => await Rpc.SendAsync(method, args, default);
 
     public async ValueTask DisposeAsync()

@@ -5,13 +5,27 @@ using SessionVoice.Core.Ethereum;
 
 namespace SessionVoice.Api.Settlement;
 
-public sealed record WatchResult(int Pages, int Booked, int Cancelled, int Attested, ulong NextBlock);
+/// <param name="Rewound">
+/// Blocks the cursor moved back this poll because a reorg replaced blocks already read (0: none). It can
+/// exceed the reorg's depth: the watcher keeps one hash per page read, and rewinds to a page's end.
+/// </param>
+public sealed record WatchResult(int Pages, int Booked, int Cancelled, int Attested, ulong NextBlock, ulong Rewound = 0);
 
 /// <summary>
 /// Follows the escrow's logs from ESCROW_START_BLOCK so every booking is tracked, even one where
 /// nobody ever calls this service. The cursor is persisted after each page.
 /// </summary>
-public sealed class EscrowWatcher(EscrowClient escrow, SqliteSettlementStore store, IBookingTracker tracker, ServiceSettings settings, ILogger<EscrowWatcher> logger) : IDisposable
+/// <remarks>
+/// The cursor alone would stay ahead of the chain after a reorg, and a booking made in a re-mined block (a
+/// height already read, now another block) would never be tracked. So the watcher records the hash of each
+/// page's last block (<see cref="SqliteWatcherBlocks"/>), and every poll first checks that the last block it
+/// read is still on the chain; when not, it walks back to the newest recorded block that is, and reads again
+/// from the block after it. Reading again is safe: tracking is idempotent, and waking a booking only makes it
+/// decide again.
+/// </remarks>
+public sealed class EscrowWatcher(
+    EscrowClient escrow, SqliteSettlementStore store, IBookingTracker tracker, ServiceSettings settings, SqliteWatcherBlocks blocks, ILogger<EscrowWatcher> logger)
+    : IDisposable
 {
     private readonly EscrowLogPager _pager = new(escrow, settings.LogPageSize);
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -19,12 +33,22 @@ public sealed class EscrowWatcher(EscrowClient escrow, SqliteSettlementStore sto
     public async Task<WatchResult> PollAsync(int maxPages, CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
+        ulong rewound = 0;
         try
         {
             var from = store.WatcherCursor() ?? settings.EscrowStartBlock;
             var head = await escrow.Eth.BlockNumberAsync(ct);
+            if (await FindRewindAsync(from, head, ct) is { } rewind)
+            {
+                rewound = from - rewind;
+                from = rewind;
+                blocks.DeleteFrom(from);
+                store.SetWatcherCursor(from);
+            }
             int pages = 0, booked = 0, cancelled = 0, attested = 0;
-            while (pages < maxPages && await _pager.ReadNextAsync(from, head, ct) is { } page)
+            BlockHeader? end = null;
+            async Task ReadEnd(ulong number, CancellationToken token) => end = await escrow.Eth.GetBlockAsync(BlockTag.Number(number), token);
+            while (pages < maxPages && await _pager.ReadNextAsync(from, head, ReadEnd, ct) is { } page)
             {
                 foreach (var e in page.Events)
                 {
@@ -44,6 +68,15 @@ public sealed class EscrowWatcher(EscrowClient escrow, SqliteSettlementStore sto
                             break;
                     }
                 }
+                if (end is not { } header || header.Number != page.ToBlock)
+                {
+                    // The page's last block vanished while it was read (the head went backwards): the cursor
+                    // stays, and the next poll finds the reorg.
+                    break;
+                }
+                // The hash before the cursor: a cursor moved past a block whose hash was never kept is a
+                // block no later poll can check.
+                blocks.Record(header.Number, header.Hash);
                 from = page.NextFromBlock;
                 store.SetWatcherCursor(from);
                 pages++;
@@ -52,17 +85,88 @@ public sealed class EscrowWatcher(EscrowClient escrow, SqliteSettlementStore sto
             {
                 logger.LogInformation("Watcher saw {Count} bookings up to block {Block}", booked, from - 1);
             }
-            return new WatchResult(pages, booked, cancelled, attested, from);
+            return new WatchResult(pages, booked, cancelled, attested, from, rewound);
         }
         catch (RpcException e)
         {
             logger.LogWarning("Watcher could not read the escrow's logs: {Kind}", e.Kind);
-            return new WatchResult(0, 0, 0, 0, store.WatcherCursor() ?? settings.EscrowStartBlock);
+            return new WatchResult(0, 0, 0, 0, store.WatcherCursor() ?? settings.EscrowStartBlock, rewound);
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// Where to read from again when a reorg replaced blocks already read (null: no reorg). One eth_getBlockByNumber
+    /// when nothing changed: the last block read, compared with its recorded hash. Any replaced block at or below
+    /// it changes that hash too (each block's hash covers its parent's).
+    /// </summary>
+    private async Task<ulong?> FindRewindAsync(ulong cursor, ulong head, CancellationToken ct)
+    {
+        if (cursor == 0)
+        {
+            return null;
+        }
+        var last = cursor - 1;
+        if (cursor <= settings.EscrowStartBlock)
+        {
+            // Nothing read yet: the block before the first page is the anchor a walk back can stop at, so a
+            // reorg inside the first pages rewinds to ESCROW_START_BLOCK and not to a page's end. Kept fresh
+            // until the first page is read (the same one call a quiet poll makes).
+            if (last <= head && await escrow.Eth.GetBlockAsync(BlockTag.Number(last), ct) is { } anchor)
+            {
+                blocks.Record(anchor.Number, anchor.Hash);
+            }
+            return null;
+        }
+        Hash32? mismatched = null;
+        if (last > head)
+        {
+            // The head went backwards: blocks already read are gone.
+        }
+        else if (blocks.Get(last) is { } recorded)
+        {
+            var current = await escrow.Eth.GetBlockAsync(BlockTag.Number(last), ct);
+            if (current?.Hash == recorded)
+            {
+                return null;
+            }
+            mismatched = recorded;
+        }
+        else
+        {
+            // Nothing to compare with (a database from before block hashes were kept, or just after a rewind
+            // past every recorded height): what the chain has now is the reference from here on.
+            if (await escrow.Eth.GetBlockAsync(BlockTag.Number(last), ct) is { } current)
+            {
+                blocks.Record(current.Number, current.Hash);
+            }
+            return null;
+        }
+
+        var recordedBelow = blocks.Below(cursor);
+        foreach (var (number, hash) in recordedBelow)
+        {
+            if (number > head || (number == last && mismatched == hash))
+            {
+                continue;
+            }
+            if ((await escrow.Eth.GetBlockAsync(BlockTag.Number(number), ct))?.Hash == hash)
+            {
+                logger.LogWarning("Reorg: block {Last} the watcher read is no longer on the chain (head {Head}); rewound {Depth} blocks to the common ancestor {Ancestor} and reading again from {From}",
+                    last, head, cursor - (number + 1), number, number + 1);
+                return number + 1;
+            }
+        }
+        // Never above the head: blocks mined later at heights between the head and the oldest recorded one
+        // would be skipped.
+        var rewind = recordedBelow.Count > 0 ? Math.Max(settings.EscrowStartBlock, Math.Min(recordedBelow[^1].Number, head + 1)) : settings.EscrowStartBlock;
+        logger.LogWarning("Reorg deeper than the {Count} recorded block hashes: block {Last} the watcher read is no longer on the chain (head {Head}) and no recorded block is; rewound {Depth} blocks to {From}, {Where}",
+            recordedBelow.Count, last, head, cursor - rewind, rewind,
+            recordedBelow.Count == 0 ? "ESCROW_START_BLOCK" : rewind == recordedBelow[^1].Number ? "the oldest recorded height" : "the block after the head");
+        return rewind;
     }
 
     public void Dispose() => _gate.Dispose();

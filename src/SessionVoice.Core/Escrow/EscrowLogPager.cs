@@ -18,13 +18,24 @@ public sealed class EscrowLogPager(EscrowClient escrow, int initialPageSize = 10
     public int PageSize => _pageSize;
 
     /// <summary>Reads [from, min(from + page − 1, head)]; returns null when <paramref name="fromBlock"/> is past the head.</summary>
-    public async Task<EscrowLogPage?> ReadNextAsync(ulong fromBlock, ulong headBlock, CancellationToken ct)
+    public Task<EscrowLogPage?> ReadNextAsync(ulong fromBlock, ulong headBlock, CancellationToken ct) => ReadNextAsync(fromBlock, headBlock, null, ct);
+
+    /// <param name="beforeRange">
+    /// Called with the range's last block before each eth_getLogs attempt. A reader that keeps block hashes
+    /// reads the hash there, before the logs: had it read it after, a reorg in between would pair the new
+    /// chain's hash with the old chain's logs, and the replaced blocks would never be read.
+    /// </param>
+    public async Task<EscrowLogPage?> ReadNextAsync(ulong fromBlock, ulong headBlock, Func<ulong, CancellationToken, Task>? beforeRange, CancellationToken ct)
     {
         while (fromBlock <= headBlock)
         {
             var toBlock = Math.Min(headBlock, fromBlock + (ulong)_pageSize - 1);
             try
             {
+                if (beforeRange is not null)
+                {
+                    await beforeRange(toBlock, ct).ConfigureAwait(false);
+                }
                 var events = await escrow.GetEventsAsync(fromBlock, toBlock, ct).ConfigureAwait(false);
                 var page = new EscrowLogPage(events, fromBlock, toBlock, toBlock + 1, _pageSize);
                 _pageSize = Math.Min(_ceiling, _pageSize + Math.Max(1, _pageSize / 4));
