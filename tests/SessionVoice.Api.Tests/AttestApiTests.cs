@@ -13,15 +13,21 @@ public class AttestApiTests
         await s.AdvanceToAsync(s.Start + 4 * 60);
         var before = await s.OracleNonceAsync();
 
+        // Answered once broadcast: the request never waits for a block.
         var first = await (await s.AttestAsync()).JsonAsync();
         Assert.Equal("completed", first.GetProperty("outcome").GetString());
-        Assert.Equal("mined", first.GetProperty("status").GetString());
+        Assert.Equal("pending", first.GetProperty("status").GetString());
+        Assert.Equal("waiting for a receipt", first.GetProperty("reason").GetString());
         var txHash = first.GetProperty("tx_hash").GetString();
         Assert.NotNull(txHash);
 
+        // The next call checks what was sent (automine: it is in a block by now) and sends nothing.
         var second = await s.AttestAsync();
         Assert.Equal(200, (int)second.StatusCode);
-        Assert.Equal(txHash, (await second.JsonAsync()).GetProperty("tx_hash").GetString());
+        var secondJson = await second.JsonAsync();
+        Assert.Equal(txHash, secondJson.GetProperty("tx_hash").GetString());
+        Assert.Equal("mined", secondJson.GetProperty("status").GetString());
+        Assert.False(secondJson.TryGetProperty("reason", out _));
         Assert.Equal(before + 1, await s.OracleNonceAsync());
         Assert.Equal(Outcome.Completed, (await s.Chain.Escrow.GetBookingAsync(s.Booking.Id))!.OracleOutcome);
     }
@@ -69,7 +75,7 @@ public class AttestApiTests
         var store = s.Api.Services.GetService(typeof(Standalone.SqliteSettlementStore)) as Standalone.SqliteSettlementStore;
         var audit = Assert.Single(store!.AuditFor(s.Booking.Id));
         Assert.Equal("force_outcome", audit.Action);
-        Assert.Equal("no-show-guest", audit.Detail);
+        Assert.Equal("no-show-guest: accepted", audit.Detail);
         Assert.StartsWith("service-token@", audit.Actor, StringComparison.Ordinal);
     }
 
