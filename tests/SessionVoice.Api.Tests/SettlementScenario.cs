@@ -41,12 +41,21 @@ public sealed class SettlementScenario : IAsyncDisposable
 
     private Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? _services;
 
+    /// <summary>Between the service and anvil when the scenario was started with <c>throughProxy</c>: the test injects RPC faults there.</summary>
+    public RpcFaultProxy? Proxy { get; private set; }
+
     public static async Task<SettlementScenario> StartAsync(
         uint durationMins = 10, uint graceMins = 2, uint minOverlapMins = 3, long startsInSeconds = 120, IDictionary<string, string?>? extraSettings = null,
-        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null, bool throughProxy = false)
     {
         var chain = await EscrowChain.StartAsync();
-        var scenario = new SettlementScenario(chain, new ShiftedTime(), ApiHost.TempDataDir()) { _extra = extraSettings ?? new Dictionary<string, string?>(), _services = services };
+        var extra = new Dictionary<string, string?>(extraSettings ?? new Dictionary<string, string?>());
+        var proxy = throughProxy ? await RpcFaultProxy.StartAsync(chain.Anvil.RpcUrl) : null;
+        if (proxy is not null)
+        {
+            extra["RPC_URL"] = proxy.Url.ToString();
+        }
+        var scenario = new SettlementScenario(chain, new ShiftedTime(), ApiHost.TempDataDir()) { _extra = extra, _services = services, Proxy = proxy };
         scenario.StartApi();
         scenario.HostToken = await scenario.Client.SignInAsync(Host);
         scenario.GuestToken = await scenario.Client.SignInAsync(Guest);
@@ -173,6 +182,10 @@ public sealed class SettlementScenario : IAsyncDisposable
     {
         Client.Dispose();
         await Api.DisposeAsync();
+        if (Proxy is not null)
+        {
+            await Proxy.DisposeAsync();
+        }
         await Chain.DisposeAsync();
     }
 }

@@ -84,6 +84,9 @@ public sealed class ServiceSettings
 
     public int ReceiptTimeoutSeconds { get; init; } = 30;
 
+    /// <summary>RPC_TIMEOUT_SECONDS: how long one JSON-RPC round trip may take before it counts as failed (and, for reads, is retried).</summary>
+    public int RpcTimeoutSeconds { get; init; } = 10;
+
     /// <summary>CONFIRMATIONS: blocks on top of an attestation's block (itself included) before it is final; 1 = final at the receipt.</summary>
     public int Confirmations { get; init; } = 3;
 
@@ -150,6 +153,7 @@ public sealed class ServiceSettings
                 ? (System.Numerics.BigInteger.TryParse(price, NumberStyles.None, CultureInfo.InvariantCulture, out var wei) && wei > 0 ? wei : throw new ConfigurationException("GAS_PRICE_WEI must be a positive integer"))
                 : null,
             ReceiptTimeoutSeconds = Get("RECEIPT_TIMEOUT_SECONDS") is { } receipt ? ParseInt("RECEIPT_TIMEOUT_SECONDS", receipt, 1, 3600) : 30,
+            RpcTimeoutSeconds = Get("RPC_TIMEOUT_SECONDS") is { } rpcTimeout ? ParseInt("RPC_TIMEOUT_SECONDS", rpcTimeout, 1, 600) : 10,
             Confirmations = Get("CONFIRMATIONS") is { } confirmations ? ParseInt("CONFIRMATIONS", confirmations, 1, 1000) : 3,
             WatchIntervalSeconds = Get("WATCH_INTERVAL_SECONDS") is { } watch ? ParseInt("WATCH_INTERVAL_SECONDS", watch, 1, 3600) : 5,
             SchedulerIntervalMs = Get("SCHEDULER_INTERVAL_MS") is { } tick ? ParseInt("SCHEDULER_INTERVAL_MS", tick, 50, 60_000) : 250,
