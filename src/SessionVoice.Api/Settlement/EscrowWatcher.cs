@@ -2,6 +2,7 @@ using SessionVoice.Api.Configuration;
 using SessionVoice.Api.Standalone;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
+using SessionVoice.Core.Sessions;
 
 namespace SessionVoice.Api.Settlement;
 
@@ -24,7 +25,8 @@ public sealed record WatchResult(int Pages, int Booked, int Cancelled, int Attes
 /// decide again.
 /// </remarks>
 public sealed class EscrowWatcher(
-    EscrowClient escrow, SqliteSettlementStore store, IBookingTracker tracker, ServiceSettings settings, SqliteWatcherBlocks blocks, ILogger<EscrowWatcher> logger)
+    EscrowClient escrow, SqliteSettlementStore store, IBookingTracker tracker, ServiceSettings settings, SqliteWatcherBlocks blocks, ILogger<EscrowWatcher> logger,
+    IBookingDirectory? directory = null)
     : IDisposable
 {
     private readonly EscrowLogPager _pager = new(escrow, settings.LogPageSize);
@@ -44,6 +46,8 @@ public sealed class EscrowWatcher(
                 from = rewind;
                 blocks.DeleteFrom(from);
                 store.SetWatcherCursor(from);
+                // A booking id read before the reorg may now be another booking on another slot.
+                directory?.Forget();
             }
             int pages = 0, booked = 0, cancelled = 0, attested = 0;
             BlockHeader? end = null;

@@ -188,4 +188,110 @@ public class OracleSubmitterChainControlTests
         Assert.Equal(mined.TxHash, Assert.Single((await store.GetAsync(booking.Id, default))!.Sent).Hash);
         Assert.Equal(BookingStatus.Attested, (await BookingAsync(chain, booking.Id)).Status);
     }
+    [Fact]
+    public async Task A_send_answers_pending_once_broadcast_and_nothing_waits_for_the_block()
+    {
+        await using var chain = await EscrowChain.StartAsync();
+        var booking = await chain.CreateBookingAsync(await chain.NowAsync() - 15 * 60);
+        var store = new InMemoryAttestationTxStore();
+        var submitter = Submitter(chain, store);
+        var request = new AttestationRequest(booking.Id, Outcome.Completed, Metrics);
+        await chain.Anvil.SetAutomineAsync(false);
+
+        var sent = Assert.IsType<SubmissionResult.Pending>(await submitter.SubmitAsync(request, default));
+        Assert.Equal(SubmissionReasons.WaitingForReceipt, sent.Reason);
+        Assert.Equal(Assert.Single((await store.GetAsync(booking.Id, default))!.Sent).Hash, sent.TxHash);
+        // A check without a block is as quick, and says the same.
+        Assert.Equal(sent, await submitter.SubmitAsync(request, default));
+
+        await chain.Anvil.MineAsync();
+        var mined = Assert.IsType<SubmissionResult.Mined>(await submitter.SubmitAsync(request, default));
+        Assert.Equal(sent.TxHash, mined.TxHash);
+        Assert.False(mined.Final);
+    }
+
+    [Fact]
+    public async Task A_mined_attestation_is_final_after_the_configured_confirmations()
+    {
+        await using var chain = await EscrowChain.StartAsync();
+        var booking = await chain.CreateBookingAsync(await chain.NowAsync() - 15 * 60);
+        var store = new InMemoryAttestationTxStore();
+        var submitter = Submitter(chain, store, new SubmitterOptions(Anvil.DefaultChainId) { Confirmations = 3 });
+        var request = new AttestationRequest(booking.Id, Outcome.Completed, Metrics);
+
+        var mined = Assert.IsType<SubmissionResult.Mined>(await submitter.DriveAsync(request, default));
+        Assert.False(mined.Final);
+        await chain.Anvil.MineBlocksAsync(1);
+        Assert.False(Assert.IsType<SubmissionResult.Mined>(await submitter.SubmitAsync(request, default)).Final);
+        await chain.Anvil.MineBlocksAsync(1);
+        var final = Assert.IsType<SubmissionResult.Mined>(await submitter.SubmitAsync(request, default));
+
+        Assert.True(final.Final);
+        Assert.Equal(mined.TxHash, final.TxHash);
+        var record = (await store.GetAsync(booking.Id, default))!;
+        Assert.Equal(AttestationTxState.Final, record.State);
+        Assert.Equal((await chain.Anvil.Eth.GetTransactionReceiptAsync(mined.TxHash))!.BlockHash, record.MinedBlockHash);
+        Assert.Empty(await store.ListUnfinishedAsync(default));
+    }
+
+    [Fact]
+    public async Task A_reorg_that_drops_the_attestation_sends_the_very_same_transaction_again()
+    {
+        await using var chain = await EscrowChain.StartAsync();
+        var booking = await chain.CreateBookingAsync(await chain.NowAsync() - 15 * 60);
+        var store = new InMemoryAttestationTxStore();
+        var submitter = Submitter(chain, store, new SubmitterOptions(Anvil.DefaultChainId) { Confirmations = 2 });
+        var request = new AttestationRequest(booking.Id, Outcome.Completed, Metrics);
+        var nonce = await NonceAsync(chain, tag: BlockTag.Latest);
+        var snapshot = await chain.Anvil.SnapshotAsync();
+
+        var mined = Assert.IsType<SubmissionResult.Mined>(await submitter.DriveAsync(request, default));
+        await chain.Anvil.SetAutomineAsync(false);
+        await chain.Anvil.RevertAsync(snapshot);
+        Assert.Null(await chain.Anvil.Eth.GetTransactionReceiptAsync(mined.TxHash));
+        Assert.Equal(BookingStatus.Booked, (await BookingAsync(chain, booking.Id)).Status);
+
+        var resent = Assert.IsType<SubmissionResult.Pending>(await submitter.SubmitAsync(request, default));
+        Assert.Equal(SubmissionReasons.ResentAfterReorg, resent.Reason);
+        Assert.Equal(mined.TxHash, resent.TxHash);
+        Assert.Equal(AttestationTxState.Sent, (await store.GetAsync(booking.Id, default))!.State);
+        await chain.Anvil.MineBlocksAsync(2);
+        var again = Assert.IsType<SubmissionResult.Mined>(await submitter.SubmitAsync(request, default));
+        var final = Assert.IsType<SubmissionResult.Mined>(await submitter.SubmitAsync(request, default));
+
+        Assert.Equal(mined.TxHash, again.TxHash);
+        Assert.True(final.Final);
+        Assert.Equal(nonce + 1, await NonceAsync(chain, tag: BlockTag.Latest));
+        var onChain = await BookingAsync(chain, booking.Id);
+        Assert.Equal((BookingStatus.Attested, Outcome.Completed, Metrics), (onChain.Status, onChain.OracleOutcome, onChain.MetricsHash));
+        Assert.Single((await store.GetAsync(booking.Id, default))!.Sent);
+    }
+
+    [Fact]
+    public async Task A_send_the_node_refuses_for_funds_is_a_classified_failure_the_oracle_status_shows()
+    {
+        await using var chain = await EscrowChain.StartAsync();
+        var booking = await chain.CreateBookingAsync(await chain.NowAsync() - 15 * 60);
+        var store = new InMemoryAttestationTxStore();
+        var status = new OracleStatus(Oracle.Address);
+        var submitter = new OracleSubmitter(chain.Escrow, Oracle, store, new SubmitterOptions(Anvil.DefaultChainId), TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<OracleSubmitter>.Instance, status);
+        var request = new AttestationRequest(booking.Id, Outcome.Completed, Metrics);
+        await chain.Anvil.RawAsync("anvil_setBalance", Oracle.Address.ToString(), "0x0");
+
+        var refused = await Record.ExceptionAsync(() => submitter.SubmitAsync(request, default)) is RpcException e
+            ? SubmissionReasons.Of(e.Error)
+            : Assert.IsType<SubmissionResult.Failed>(await submitter.SubmitAsync(request, default)).Reason;
+
+        Assert.Equal(SubmissionReasons.InsufficientFunds, refused);
+        Assert.Equal((SubmissionReasons.InsufficientFunds, true), (status.LastFault.Fault?.Reason, status.LastFault.Current));
+        Assert.True(status.CannotPay(1, BigInteger.Zero));
+        Assert.Null(await store.GetAsync(booking.Id, default));
+
+        await chain.Anvil.RawAsync("anvil_setBalance", Oracle.Address.ToString(), Hex.EncodeQuantity(BigInteger.Pow(10, 19)));
+        Assert.IsType<SubmissionResult.Mined>(await submitter.DriveAsync(request, default));
+        Assert.False(status.LastFault.Current);
+        Assert.False(status.CannotPay(1, BigInteger.Pow(10, 19)));
+        Assert.True(status.CannotPay(1, BigInteger.One));
+    }
 }

@@ -21,6 +21,13 @@ public sealed class ChainBookingDirectory(EscrowClient escrow, TimeProvider time
     private readonly ConcurrentDictionary<BigInteger, Slot> _slots = new();
     private readonly ConcurrentDictionary<BookingId, (Booking? Booking, DateTimeOffset ReadAt)> _bookings = new();
 
+    /// <summary>After a reorg: slots are cached for good only because they never change on one chain.</summary>
+    public void Forget()
+    {
+        _bookings.Clear();
+        _slots.Clear();
+    }
+
     public async Task<BookingSnapshot?> GetAsync(BookingId id, CancellationToken ct)
     {
         var now = time.GetUtcNow();

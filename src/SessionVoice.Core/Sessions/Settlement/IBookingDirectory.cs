@@ -10,6 +10,11 @@ public interface IBookingDirectory
 
     /// <summary>Reads many bookings at once, ahead of the <see cref="GetAsync"/> calls a sweep makes for them; nothing to do where reads are cheap.</summary>
     Task PrefetchAsync(IReadOnlyList<BookingId> ids, CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>Drops everything cached: after a reorg a booking id can belong to another booking, on another slot.</summary>
+    void Forget()
+    {
+    }
 }
 
 /// <summary>The chain this service works on, read from the RPC at startup.</summary>
