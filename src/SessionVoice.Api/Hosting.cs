@@ -57,7 +57,7 @@ public static class Hosting
         else
         {
             // A node that black-holes requests holds an evaluation no longer than this; the schedule retries within seconds.
-            services.AddSingleton(_ => new HttpClient { Timeout = TimeSpan.FromSeconds(settings.RpcTimeoutSeconds) });
+            services.AddSingleton(_ => new HttpClient(new RpcReadRetries(new SocketsHttpHandler())) { Timeout = TimeSpan.FromSeconds(settings.RpcTimeoutSeconds) });
             services.AddSingleton(sp => new EthClient(new JsonRpcClient(sp.GetRequiredService<HttpClient>(), settings.RpcUrl!)));
             services.AddSingleton(sp => new EscrowClient(sp.GetRequiredService<EthClient>(), settings.EscrowAddress!.Value));
             services.AddSingleton(sp => ReadChain(sp.GetRequiredService<EthClient>(), settings));

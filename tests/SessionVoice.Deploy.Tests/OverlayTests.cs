@@ -125,7 +125,7 @@ public sealed partial class OverlayTests
         Assert.Equal("/data", rendered.Env("DATA_DIR").Str("value"));
 
         var config = rendered.Single("ConfigMap", "session-voice-config-env").At("data");
-        foreach (var name in new[] { "RPC_URL", "ESCROW_ADDRESS", "CHAIN_ID", "TX_TYPE", "GAS_PRICE_WEI", "ESCROW_START_BLOCK" })
+        foreach (var name in new[] { "RPC_URL", "ESCROW_ADDRESS", "CHAIN_ID", "TX_TYPE", "GAS_PRICE_WEI", "ESCROW_START_BLOCK", "CONFIRMATIONS" })
         {
             var reference = rendered.Env(name).At("valueFrom", "configMapKeyRef");
             Assert.Equal("session-voice-config-env", reference.Str("name"));
@@ -137,6 +137,8 @@ public sealed partial class OverlayTests
         Assert.Equal("6343", config.Str("CHAIN_ID"));
         Assert.Equal("legacy", config.Str("TX_TYPE"));
         Assert.Equal("1000000", config.Str("GAS_PRICE_WEI"));
+        // A receipt there means canonical, not final: attestations are re-checked for 10 blocks (about 10 s).
+        Assert.Equal("10", config.Str("CONFIRMATIONS"));
         Assert.Matches("^0x[0-9a-fA-F]{40}$", config.Str("ESCROW_ADDRESS"));
     }
 

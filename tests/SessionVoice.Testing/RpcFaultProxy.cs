@@ -409,7 +409,8 @@ public sealed class RpcFaultProxy : IAsyncDisposable
         }
         if (plan.Delay is { } delay && delay - Stopwatch.GetElapsedTime(started) is { } rest && rest > TimeSpan.Zero)
         {
-            await Task.Delay(rest, context.RequestAborted);
+            // Timers count whole milliseconds and may fire up to one early: round up and add one.
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(rest.TotalMilliseconds) + 1), context.RequestAborted);
         }
         context.Response.StatusCode = status;
         context.Response.ContentType = Json;
