@@ -42,6 +42,8 @@ public class TelemetryTests
         await s.JoinAsync(s.GuestToken);
         await s.AdvanceToAsync(s.Start + 4 * 60);
         await s.AssertAttestedAsync(Outcome.Completed);
+        // The readiness probe reads the oracle's balance, which the balance gauge then reports.
+        Assert.Equal(200, (int)(await s.Client.GetAsync("/health/ready")).StatusCode);
 
         Assert.True(s.Api.Services.GetRequiredService<MeterProvider>().ForceFlush(10_000));
         Assert.True(Sum(exported, "sessionvoice.attestations", "result", "mined") >= 1);
@@ -51,5 +53,18 @@ public class TelemetryTests
         Assert.True(Sum(exported, "sessionvoice.decisions") >= 1);
         Assert.True(Sum(exported, "sessionvoice.rpc.duration", "method", "eth_sendRawTransaction") >= 1);
         Assert.Contains(exported, m => m.Name == "http.server.request.duration");
+        var balance = await s.Chain.Anvil.Eth.GetBalanceAsync(Testing.EscrowChain.Oracle);
+        Assert.Equal((double)balance / 1e18, Gauge(exported, "sessionvoice.oracle.balance"), 6);
+        Assert.Equal(0, Gauge(exported, "sessionvoice.attestations.pending"));
+    }
+
+    private static double Gauge(IEnumerable<Metric> metrics, string name)
+    {
+        var metric = metrics.Last(m => m.Name == name);
+        foreach (ref readonly var point in metric.GetMetricPoints())
+        {
+            return metric.MetricType == MetricType.DoubleGauge ? point.GetGaugeLastValueDouble() : point.GetGaugeLastValueLong();
+        }
+        throw new InvalidOperationException($"{name} has no point");
     }
 }

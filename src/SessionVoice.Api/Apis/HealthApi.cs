@@ -88,7 +88,8 @@ public static class HealthApi
             return TypedResults.Ok(new ReadyResponse(true));
         }
         var balance = await OracleBalanceAsync(eth, status, address, time, ct);
-        var pending = services.GetService<SqliteSettlementStore>()?.CountPendingAttestations();
+        // Dapr mode keeps decisions in the booking actors, which this process cannot count.
+        var pending = services.GetService<ServiceSettings>() is { DaprMode: false } ? services.GetService<SqliteSettlementStore>()?.CountPendingAttestations() : null;
         var (fault, current) = status.LastFault;
         var oracle = new OracleHealth(
             address.ToChecksumString(), balance?.ToString(CultureInfo.InvariantCulture), pending, fault?.Reason, fault?.AtUnixMs, current && fault is not null);

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Numerics;
+using SessionVoice.Api.Configuration;
 using SessionVoice.Api.Standalone;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Telemetry;
@@ -23,7 +24,8 @@ public sealed class OracleMetrics : IDisposable
             () => status.Balance is { } balance ? [new Measurement<double>(ToEther(balance.Wei))] : Array.Empty<Measurement<double>>(),
             unit: "ETH",
             description: "The oracle key's balance, as last read");
-        if (services.GetService<SqliteSettlementStore>() is { } store)
+        // Standalone only: in Dapr mode the decisions live in the booking actors.
+        if (services.GetService<ServiceSettings>() is { DaprMode: false } && services.GetService<SqliteSettlementStore>() is { } store)
         {
             _meter.CreateObservableGauge(
                 "sessionvoice.attestations.pending",
