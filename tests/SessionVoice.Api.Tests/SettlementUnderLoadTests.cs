@@ -10,6 +10,10 @@ using SessionVoice.Testing;
 
 namespace SessionVoice.Api.Tests;
 
+/// <summary>Timing tests run alone, after the parallel ones: other tests' CPU would be measured as the loop's delay.</summary>
+[CollectionDefinition(nameof(SettlementUnderLoadCollection), DisableParallelization = true)]
+public sealed class SettlementUnderLoadCollection;
+
 /// <summary>
 /// A hundred attestations due in the same second on a chain with real 1 s blocks, while the settlement loop
 /// keeps deciding other bookings promptly: sending, checking receipts and counting confirmations for the
@@ -30,7 +34,10 @@ namespace SessionVoice.Api.Tests;
 /// <para>The bound is p100 ≤ 1 s: a tick is 250 ms and an evaluation of a waiting booking is a handful of
 /// SQLite reads and writes, so even on a loaded 2-core machine a second leaves ample room, and a loop that
 /// waited for blocks (as it did before submission stopped waiting) misses it by seconds.</para>
+/// <para>It runs in a collection of its own with parallelization off, so no other test of the assembly runs
+/// meanwhile.</para>
 /// </remarks>
+[Collection(nameof(SettlementUnderLoadCollection))]
 public class SettlementUnderLoadTests
 {
     private const int Bookings = 100;
