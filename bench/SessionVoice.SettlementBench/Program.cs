@@ -17,6 +17,9 @@ using SessionVoice.Testing;
 // when every booking is attested NoShowHost on chain by exactly one oracle transaction and the node
 // reported no nonce error. "auto" is anvil's automine: one block per transaction, and each block costs anvil
 // more as the escrow's state grows, so 10 000 attestations measure anvil more than the service.
+// "mined" counts decisions with a receipt recorded (Mined or already Final); "final" waits until none is left
+// Mined (CONFIRMATIONS blocks, default 3; on automine the bench mines an empty block every second meanwhile).
+// The oracle's pending and latest nonces, polled by the bench itself, tell the service's sending apart from mining.
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
@@ -59,6 +62,11 @@ await using (var service = await ServiceUnderTest.StartAsync(chain, time, rpc, e
     clock.Restart();
     double? decided = null;
     await time.AdvanceToAsync(chain.Anvil, dl);
+    // The chain's side, apart from the service's bookkeeping: when the oracle's pending and latest nonces reached n.
+    using var watchingNonces = new CancellationTokenSource();
+    var nonces = WatchNoncesAsync(chain.Anvil, oracleNonceBefore, (ulong)n, clock, watchingNonces.Token);
+    // Mined: every decision has a receipt (or ended otherwise). A step never waits for a block, so a receipt is
+    // recorded at the booking's next check (1 s), and Final after the configured confirmations (2 s checks).
     var settled = await WaitForAsync(service, p =>
     {
         if (decided is null && p.Decided == n)
@@ -68,11 +76,30 @@ await using (var service = await ServiceUnderTest.StartAsync(chain, time, rpc, e
         return p.Decided == n && p[AttestationStatus.Pending] == 0;
     }, timeout);
     var duePhase = rpc.Snapshot().Since(before);
+    var minedSeconds = settled.Done;
+    // On automine a block comes only with a transaction: mine an empty one every second meanwhile, as a chain would.
+    using var confirming = new CancellationTokenSource();
+    var emptyBlocks = options.BlockTime is null && minedSeconds is not null ? MineEverySecondAsync(chain.Anvil, confirming.Token) : Task.CompletedTask;
+    var final = minedSeconds is null ? settled : await WaitForAsync(service, p => p[AttestationStatus.Mined] == 0 && p[AttestationStatus.Pending] == 0, timeout - TimeSpan.FromSeconds(minedSeconds.Value));
+    await confirming.CancelAsync();
+    await emptyBlocks;
+    var finalSeconds = minedSeconds is null || final.Done is null ? (double?)null : minedSeconds.Value + final.Done.Value;
     rows.Add(Row("all due at Dl: decisions recorded (attest)", settled.Decided, decided ?? clock.Elapsed.TotalSeconds, null));
-    rows.Add(Row("all due at Dl: attestations mined" + (settled.Done is null ? " TIMED OUT" : ""), settled[AttestationStatus.Mined], settled.Done ?? clock.Elapsed.TotalSeconds, duePhase));
+    var minedCount = settled[AttestationStatus.Mined] + settled[AttestationStatus.Final];
+    rows.Add(Row("all due at Dl: attestations mined" + (minedSeconds is null ? " TIMED OUT" : ""), minedCount, minedSeconds ?? clock.Elapsed.TotalSeconds, duePhase));
+    rows.Add(Row($"all due at Dl: attestations final ({Environment.GetEnvironmentVariable("CONFIRMATIONS") ?? "3"} confirmations)" + (finalSeconds is null ? " TIMED OUT" : ""), final[AttestationStatus.Final], finalSeconds ?? clock.Elapsed.TotalSeconds, rpc.Snapshot().Since(before)));
+    settled = final with { Done = finalSeconds };
+
+    await watchingNonces.CancelAsync();
+    var (allSent, allOnChain, timeline) = await nonces;
 
     PrintTable(rows);
     Console.WriteLine();
+    Console.WriteLine($"oracle nonce (polled every 500 ms): all {n} sent {Seconds(allSent)}, all in blocks {Seconds(allOnChain)}"
+        + (timeline.Count == 0 ? "" : $"; sent/in blocks at {string.Join(", ", timeline)}"));
+    Console.WriteLine(minedSeconds is { } ms && minedCount == n
+        ? $"all {n} mined {ms:0.0} s after Dl: {(ms < margin ? "within" : "NOT within")} the {margin} s margin (the contract takes a no-show until G + D = Dl + margin)"
+        : $"not all {n} mined: the {margin} s margin was not met");
     Console.WriteLine($"decisions by status: {string.Join(", ", settled.Attestations.OrderBy(a => a.Key).Select(a => $"{a.Key} {a.Value}"))}" + (settled.Done is null ? $" (timed out after {options.TimeoutSeconds} s)" : ""));
 
     var onChain = new Dictionary<(BookingStatus, Outcome), int>();
@@ -106,6 +133,52 @@ await using (var service = await ServiceUnderTest.StartAsync(chain, time, rpc, e
         ? $"OK: {n}/{n} attested NoShowHost, one oracle transaction each, no nonce errors"
         : $"FAILED: {attested}/{n} attested NoShowHost, {oracleTxs} oracle transactions, {total.NonceErrors} nonce errors");
     return ok ? 0 : 1;
+}
+
+static string Seconds(double? s) => s is { } v ? v.ToString("0.0 's after Dl'", CultureInfo.InvariantCulture) : "not by the end";
+
+// Seconds after the jump at which the oracle's pending, then latest, transaction count reached n more than
+// before, and both counts every 15 s meanwhile (how fast the service sends, how fast the chain takes them).
+static async Task<(double? Sent, double? OnChain, List<string> Timeline)> WatchNoncesAsync(Anvil anvil, ulong before, ulong n, Stopwatch clock, CancellationToken ct)
+{
+    double? sent = null, onChain = null;
+    var timeline = new List<string>();
+    var nextMark = 15;
+    try
+    {
+        while (onChain is null)
+        {
+            var pending = await anvil.Eth.GetTransactionCountAsync(EscrowChain.Oracle, BlockTag.Pending, ct) - before;
+            var latest = await anvil.Eth.GetTransactionCountAsync(EscrowChain.Oracle, BlockTag.Latest, ct) - before;
+            sent ??= pending >= n ? clock.Elapsed.TotalSeconds : null;
+            onChain ??= latest >= n ? clock.Elapsed.TotalSeconds : null;
+            if (clock.Elapsed.TotalSeconds >= nextMark)
+            {
+                timeline.Add($"{nextMark} s {pending}/{latest}");
+                nextMark += 15;
+            }
+            await Task.Delay(500, ct);
+        }
+    }
+    catch (OperationCanceledException)
+    {
+    }
+    return (sent, onChain, timeline);
+}
+
+static async Task MineEverySecondAsync(Anvil anvil, CancellationToken ct)
+{
+    try
+    {
+        while (true)
+        {
+            await Task.Delay(1000, ct);
+            await anvil.MineAsync();
+        }
+    }
+    catch (OperationCanceledException)
+    {
+    }
 }
 
 // Polls the service's store every 50 ms until done; Done is null after the timeout.
