@@ -129,7 +129,9 @@ public sealed class SettlementLoop(
     {
         try
         {
-            await bookings.PrefetchAsync(pass, ct);
+            // A booking with a recorded decision only has its submission checked: its evaluation reads no booking.
+            var decided = store.WithDecision(pass);
+            await bookings.PrefetchAsync(decided.Count == 0 ? pass : [.. pass.Where(id => !decided.Contains(id))], ct);
             return true;
         }
         catch (Exception e) when (e is not OperationCanceledException)

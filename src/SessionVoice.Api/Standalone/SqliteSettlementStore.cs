@@ -118,6 +118,25 @@ public sealed class SqliteSettlementStore
         return ids;
     }
 
+    /// <summary>Of these bookings, the ones with a recorded decision (their evaluations only check the submission).</summary>
+    public HashSet<BookingId> WithDecision(IReadOnlyList<BookingId> ids)
+    {
+        var decided = new HashSet<BookingId>();
+        if (ids.Count == 0)
+        {
+            return decided;
+        }
+        using var connection = _db.OpenRead();
+        using var command = SqliteDatabase.Command(connection, "SELECT booking_id FROM attestations WHERE booking_id IN (SELECT value FROM json_each($ids))",
+            ("$ids", "[" + string.Join(',', ids.Select(i => "\"" + i + "\"")) + "]"));
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            decided.Add(BookingId.Parse(reader.GetString(0)));
+        }
+        return decided;
+    }
+
     public TrackedBooking? GetTracked(BookingId id)
     {
         using var connection = _db.OpenRead();

@@ -52,12 +52,49 @@ public sealed class OracleKeyLane(Address account)
     /// <summary>Only read or written while holding <see cref="Gate"/>; null means "ask the node".</summary>
     internal ulong? NextNonce { get; set; }
 
+    private readonly HashSet<BookingId> _waitingForPlace = [];
+
     /// <summary>A place among the <see cref="MaxOutstanding"/> for a new send of this booking; false when all are taken.</summary>
     internal bool TryTakePlace(BookingId id)
     {
         lock (_outstanding)
         {
-            return _outstanding.Contains(id) || (_outstanding.Count < MaxOutstanding && _outstanding.Add(id));
+            if (_outstanding.Contains(id) || (_outstanding.Count < MaxOutstanding && _outstanding.Add(id)))
+            {
+                _waitingForPlace.Remove(id);
+                return true;
+            }
+            _waitingForPlace.Add(id);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// How long a booking refused a place should wait before asking again: a second per <see cref="MaxOutstanding"/>
+    /// bookings waiting, so ten thousand due at once do not ask every second (each ask is an evaluation and a write).
+    /// </summary>
+    internal TimeSpan PlaceRetry()
+    {
+        lock (_outstanding)
+        {
+            return TimeSpan.FromSeconds(1 + (_waitingForPlace.Count / MaxOutstanding));
+        }
+    }
+
+    private readonly Lock _headGate = new();
+    private (Task<ulong> Head, long ReadAt)? _head;
+
+    /// <summary>The chain's head, asked of the node at most once per <see cref="FeeQuoteMaxAge"/> for the whole lane (confirmation counts).</summary>
+    internal Task<ulong> HeadAsync(EthClient eth, CancellationToken ct)
+    {
+        lock (_headGate)
+        {
+            var now = Stopwatch.GetTimestamp();
+            if (_head is not { } last || last.Head.IsFaulted || last.Head.IsCanceled || Stopwatch.GetElapsedTime(last.ReadAt, now) > FeeQuoteMaxAge)
+            {
+                _head = (eth.BlockNumberAsync(CancellationToken.None), now);
+            }
+            return _head.Value.Head.WaitAsync(ct);
         }
     }
 
@@ -75,6 +112,7 @@ public sealed class OracleKeyLane(Address account)
         lock (_outstanding)
         {
             _outstanding.Remove(id);
+            _waitingForPlace.Remove(id);
         }
     }
 

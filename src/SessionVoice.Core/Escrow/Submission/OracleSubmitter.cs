@@ -177,7 +177,7 @@ public sealed partial class OracleSubmitter : IAttestationSender
             {
                 if (!_lane.TryTakePlace(request.BookingId))
                 {
-                    return new SubmissionResult.Pending(null, SubmissionReasons.WaitingForPlace);
+                    return new SubmissionResult.Pending(null, SubmissionReasons.WaitingForPlace) { CheckAfter = _lane.PlaceRetry() };
                 }
                 var claim = NewClaim(request);
                 if (await _store.TryCreateAsync(claim, ct))
@@ -380,7 +380,7 @@ public sealed partial class OracleSubmitter : IAttestationSender
             // Re-mined after a reorg in another order, where it reverted (another attester or a cancellation came first).
             return await ConcludeAsync(record with { State = AttestationTxState.Sent }, receipt, ct);
         }
-        var head = await Eth.BlockNumberAsync(ct);
+        var head = await _lane.HeadAsync(Eth, ct);
         var confirmations = head >= receipt.BlockNumber ? head - receipt.BlockNumber + 1 : 0;
         var final = confirmations >= (ulong)_options.Confirmations;
         if (final || receipt.BlockHash != record.MinedBlockHash || receipt.BlockNumber != record.MinedBlockNumber)

@@ -19,7 +19,11 @@ public abstract record SubmissionResult
     /// Sent (or being sent by another submitter, or waiting for its turn) and not mined yet: check again later.
     /// Nobody waits for a block; <paramref name="Reason"/> is a classified, public reason (never a node's own text).
     /// </summary>
-    public sealed record Pending(Hash32? TxHash, string Reason) : SubmissionResult;
+    public sealed record Pending(Hash32? TxHash, string Reason) : SubmissionResult
+    {
+        /// <summary>When a check is worth it again, if the submitter knows better than the caller (a long queue for a place).</summary>
+        public TimeSpan? CheckAfter { get; init; }
+    }
 
     /// <summary>
     /// The booking was no longer Booked (before sending, or our transaction lost a race and reverted

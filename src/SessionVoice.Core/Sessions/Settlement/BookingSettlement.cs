@@ -282,8 +282,11 @@ public sealed class BookingSettlement(
                 {
                     counters.Submit();
                 }
-                await store.UpdateAttestationAsync(id, AttestationStatus.Pending, pending.TxHash, pending.Reason, now, ct);
-                await store.ScheduleAsync(id, now + Seconds(options.CheckInterval), pending.Reason, now, ct);
+                if (!Unchanged(decided, AttestationStatus.Pending, pending.TxHash, pending.Reason))
+                {
+                    await store.UpdateAttestationAsync(id, AttestationStatus.Pending, pending.TxHash, pending.Reason, now, ct);
+                }
+                await store.ScheduleAsync(id, now + Seconds(pending.CheckAfter ?? options.CheckInterval), pending.Reason, now, ct);
                 if (decided.Status == AttestationStatus.Mined)
                 {
                     logger.LogWarning("The attestation of {BookingId} is no longer on chain ({Reason})", id, pending.Reason);
@@ -299,7 +302,10 @@ public sealed class BookingSettlement(
                 }
                 break;
             case SubmissionResult.Mined mined:
-                await store.UpdateAttestationAsync(id, AttestationStatus.Mined, mined.TxHash, SubmissionReasons.WaitingForConfirmations, now, ct);
+                if (!Unchanged(decided, AttestationStatus.Mined, mined.TxHash, SubmissionReasons.WaitingForConfirmations))
+                {
+                    await store.UpdateAttestationAsync(id, AttestationStatus.Mined, mined.TxHash, SubmissionReasons.WaitingForConfirmations, now, ct);
+                }
                 await store.ScheduleAsync(id, now + Seconds(options.ConfirmationInterval), "attested; waiting for confirmations", now, ct);
                 if (decided.Status != AttestationStatus.Mined)
                 {
@@ -332,6 +338,13 @@ public sealed class BookingSettlement(
         }
         return (await store.GetAttestationAsync(id, ct))!;
     }
+
+    /// <summary>
+    /// A check that changed nothing writes nothing: decisions are written with a full sync, and thousands of
+    /// bookings waiting for their receipts would otherwise queue their syncs in front of the next send's.
+    /// </summary>
+    private static bool Unchanged(StoredAttestation stored, AttestationStatus status, Hash32? txHash, string? detail) =>
+        stored.Status == status && (txHash is null || stored.TxHash == txHash) && stored.Detail == detail;
 
     private static bool IsTransient(string reason) => reason is SubmissionReasons.InsufficientFunds or SubmissionReasons.FeeTooLow
         or SubmissionReasons.RpcUnreachable or SubmissionReasons.RpcTimeout or SubmissionReasons.RateLimited or SubmissionReasons.NodeRefused;
