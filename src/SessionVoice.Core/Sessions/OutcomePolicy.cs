@@ -91,9 +91,11 @@ public static class OutcomePolicy
             (true, false) => NoShow(Outcome.NoShowGuest, nowUnixSeconds, bounds),
             // Nobody on time: a late pair may still complete; otherwise the guest is refunded at Dl,
             // as the contract's own fallback would do.
+            // A pair that came late but is in the call at Dl and could still reach the threshold by E is not
+            // blamed either (the same exception as for the both-seen ruling).
             (false, false) => nowUnixSeconds < bounds.NoShowDeadline
                 ? WaitUntil(bounds.NoShowDeadline, completesAt)
-                : NoShow(Outcome.NoShowHost, nowUnixSeconds, bounds),
+                : BothStaying(presence, cutoffMs, bounds, completesAt) ?? NoShow(Outcome.NoShowHost, nowUnixSeconds, bounds),
             // Both on time but not together long enough: judged from the short-overlap ruling on.
             (true, true) => nowUnixSeconds < bounds.ShortOverlapRuling
                 ? WaitUntil(bounds.ShortOverlapRuling, completesAt)
@@ -127,11 +129,9 @@ public static class OutcomePolicy
     // Otherwise the one who was there less is the no-show (tie → host), missed if past Dl (rule 5).
     private static Decision ShortOverlap(SessionPresence presence, long cutoffMs, long nowUnixSeconds, PolicyBoundaries bounds, long? completesAt)
     {
-        if (presence.InCallUntilMs(Party.Host, cutoffMs) is { } hostInUntilMs
-            && presence.InCallUntilMs(Party.Guest, cutoffMs) is { } guestInUntilMs
-            && presence.OverlapMs(cutoffMs) + Math.Max(0, bounds.SessionToMs - cutoffMs) >= bounds.ThresholdMs)
+        if (BothStaying(presence, cutoffMs, bounds, completesAt) is { } wait)
         {
-            return WaitUntil(bounds.FirstSecondTrusting(Math.Min(hostInUntilMs, guestInUntilMs)), completesAt);
+            return wait;
         }
         return NoShow(
             presence.PresentInSessionMs(Party.Host, cutoffMs) <= presence.PresentInSessionMs(Party.Guest, cutoffMs)
@@ -140,6 +140,15 @@ public static class OutcomePolicy
             nowUnixSeconds,
             bounds);
     }
+
+    // Both in the call at the cutoff, and staying to E would reach the threshold: the wait for the completion,
+    // until the first of their two current stretches ends (or the overlap is trusted complete); else null.
+    private static Decision.Wait? BothStaying(SessionPresence presence, long cutoffMs, PolicyBoundaries bounds, long? completesAt) =>
+        presence.InCallUntilMs(Party.Host, cutoffMs) is { } hostInUntilMs
+        && presence.InCallUntilMs(Party.Guest, cutoffMs) is { } guestInUntilMs
+        && presence.OverlapMs(cutoffMs) + Math.Max(0, bounds.SessionToMs - cutoffMs) >= bounds.ThresholdMs
+            ? WaitUntil(bounds.FirstSecondTrusting(Math.Min(hostInUntilMs, guestInUntilMs)), completesAt)
+            : null;
 
     // Rule 5: a no-show decided after Dl could not be mined before G + D; say so instead of sending it.
     private static Decision NoShow(Outcome outcome, long nowUnixSeconds, PolicyBoundaries bounds) =>

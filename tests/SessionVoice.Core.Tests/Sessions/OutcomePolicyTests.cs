@@ -208,6 +208,20 @@ public class OutcomePolicyTests
     }
 
     [Fact]
+    public void Without_grace_a_pair_joining_exactly_at_the_start_and_staying_is_completed_not_a_host_no_show()
+    {
+        // G = S: a join stamped at S is late, so nobody was seen. At Dl = S + 45 both are in the call with 30 s
+        // together and 30 s left, so the late pair is not blamed: the wait runs to the completion at S + 75.
+        var minute = Booking(durationMins: 1, graceMins: 0, minOverlapMins: 1);
+        PresenceEvent[] atTheStart = [Join(Host, S), Join(Guest, S)];
+        Assert.Equal((S + 75, Attest(Outcome.Completed)), FollowWaits(minute, atTheStart, PolicyParameters.Default, S - 600));
+
+        // One of them gone before Dl: nobody on time and no pair that can complete, so the host is the no-show.
+        PresenceEvent[] guestLeft = [Join(Host, S), Join(Guest, S), Leave(Guest, S + 5)];
+        Assert.Equal((S + 45, Attest(Outcome.NoShowHost)), FollowWaits(minute, guestLeft, PolicyParameters.Default, S - 600));
+    }
+
+    [Fact]
     public void Both_in_the_call_at_Dl_whose_overlap_then_ends_short_is_a_missed_window()
     {
         // 60 minutes, 1 minute's grace, O = D: Dl = S + 3540. At Dl (cutoff S + 3510) both are in and
