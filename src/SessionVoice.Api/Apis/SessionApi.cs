@@ -49,7 +49,7 @@ public sealed record ClaimsView(
     [property: JsonPropertyName("hostIntervals")] IReadOnlyList<IntervalView> HostIntervals,
     [property: JsonPropertyName("guestIntervals")] IReadOnlyList<IntervalView> GuestIntervals);
 
-/// <summary>The policy's answer now: wait (until), attest, done, or window_missed.</summary>
+/// <summary>The recorded decision, or before one is recorded the policy's answer now: wait (until), attest, done, or window-missed.</summary>
 public sealed record DecisionView(
     [property: JsonPropertyName("kind")] string Kind,
     [property: JsonPropertyName("outcome")] string? Outcome,
@@ -159,14 +159,14 @@ public static class SessionApi
             booking.Guest.ToString(),
             booking.Slot.StartTime,
             booking.Slot.EndTime,
-            booking.Booking.Status.ToString(),
+            ApiNames.Of(ConsistentStatus(booking.Booking.Status, report.Attestation)),
             report.DecisionSource,
             [.. log.IntervalsOf(Party.Host).Select(i => new IntervalView(i.FromMs, i.ToMs))],
             [.. log.IntervalsOf(Party.Guest).Select(i => new IntervalView(i.FromMs, i.ToMs))],
             new ClaimsView(
                 [.. report.Claims.IntervalsOf(Party.Host).Select(i => new IntervalView(i.FromMs, i.ToMs))],
                 [.. report.Claims.IntervalsOf(Party.Guest).Select(i => new IntervalView(i.FromMs, i.ToMs))]),
-            ToView(report.Decision),
+            ToView(report.Decision, report.Attestation),
             new PresenceView(
                 report.DecisionSource,
                 report.Summary.HostPresentMs / 1000,
@@ -174,17 +174,37 @@ public static class SessionApi
                 report.Summary.OverlapMs / 1000,
                 report.Summary.HostSeen,
                 report.Summary.GuestSeen),
-            report.Attestation is { } a ? new AttestationStatusView(OutcomeNames.ToApi(a.Outcome), a.Status.ToString().ToLowerInvariant(), a.TxHash?.ToString(), a.Detail) : null,
+            report.Attestation is { } a ? new AttestationStatusView(OutcomeNames.ToApi(a.Outcome), ApiNames.Of(a.Status), a.TxHash?.ToString(), a.Detail) : null,
             report.Attestation is { } m ? new MetricsView(Hex.Encode(m.Preimage), m.MetricsHash.ToString(), PreimageFields(m.Preimage)) : null));
     }
 
-    private static DecisionView ToView(Decision decision) => decision switch
+    /// <summary>
+    /// The booking's status as the view shows it. The chain is read through a cache (a status at most
+    /// <c>ChainBookingDirectory.BookingTtl</c> old), while our own receipt is newer: a successful attestation
+    /// of ours means the chain says Attested, whatever the cache last saw.
+    /// </summary>
+    private static BookingStatus ConsistentStatus(BookingStatus cached, StoredAttestation? attestation) =>
+        cached == BookingStatus.Booked && attestation is { Status: AttestationStatus.Mined or AttestationStatus.Final }
+            ? BookingStatus.Attested
+            : cached;
+
+    /// <summary>
+    /// The decision: once one is recorded, the recorded one (it never changes); before that, the policy's answer
+    /// now. So the view never shows "attest" next to a booking already settled by our attestation.
+    /// </summary>
+    private static DecisionView ToView(Decision decision, StoredAttestation? attestation) => attestation switch
     {
-        Decision.Wait w => new DecisionView("wait", null, w.UntilUnixSeconds),
-        Decision.Attest a => new DecisionView("attest", OutcomeNames.ToApi(a.Outcome), null),
-        Decision.Done d => new DecisionView("done", d.OnChainStatus.ToString(), null),
-        Decision.WindowMissed m => new DecisionView("window_missed", OutcomeNames.ToApi(m.Outcome), null),
-        _ => new DecisionView("unknown", null, null),
+        { Status: AttestationStatus.WindowMissed } missed => new DecisionView("window-missed", OutcomeNames.ToApi(missed.Outcome), null),
+        { Status: AttestationStatus.Settled } => new DecisionView("done", null, null),
+        { } recorded => new DecisionView("attest", OutcomeNames.ToApi(recorded.Outcome), null),
+        null => decision switch
+        {
+            Decision.Wait w => new DecisionView("wait", null, w.UntilUnixSeconds),
+            Decision.Attest a => new DecisionView("attest", OutcomeNames.ToApi(a.Outcome), null),
+            Decision.Done d => new DecisionView("done", ApiNames.Of(d.OnChainStatus), null),
+            Decision.WindowMissed m => new DecisionView("window-missed", OutcomeNames.ToApi(m.Outcome), null),
+            _ => new DecisionView("unknown", null, null),
+        },
     };
 
     private static readonly string[] PreimageNames =

@@ -77,7 +77,7 @@ public sealed class DaprBookingSessions(
         }
         var result = await Actor(id).AttestAsync(command.ForceOutcome is { } f ? (int)f : null);
         var view = result.Attestation is { } a
-            ? new AttestationView((Outcome)a.Outcome, a.TxHash is null ? null : Hash32.Parse(a.TxHash), a.Status.ToLowerInvariant(), null) { Reason = a.Status == "Pending" ? a.Detail : null }
+            ? new AttestationView((Outcome)a.Outcome, a.TxHash is null ? null : Hash32.Parse(a.TxHash), ApiNames.Of(Enum.Parse<AttestationStatus>(a.Status)), null) { Reason = a.Status == "Pending" ? a.Detail : null }
             : new AttestationView((Outcome)result.OnChainOutcome, null, "settled", result.NotBeforeUnix);
         return result.Refusal switch
         {

@@ -167,8 +167,8 @@ public sealed class StandaloneBookingSessions(
 
     private static SessionResult<AttestationView> View(StoredAttestation stored) => stored.Status switch
     {
-        AttestationStatus.WindowMissed => new SessionResult<AttestationView>(SessionRefusal.WindowMissed, new AttestationView(stored.Outcome, null, "window_missed", null)),
-        _ => SessionResult.Ok(new AttestationView(stored.Outcome, stored.TxHash, stored.Status.ToString().ToLowerInvariant(), null)
+        AttestationStatus.WindowMissed => new SessionResult<AttestationView>(SessionRefusal.WindowMissed, new AttestationView(stored.Outcome, null, ApiNames.Of(stored.Status), null)),
+        _ => SessionResult.Ok(new AttestationView(stored.Outcome, stored.TxHash, ApiNames.Of(stored.Status), null)
         {
             Reason = stored.Status == AttestationStatus.Pending ? stored.Detail : null,
         }),
