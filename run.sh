@@ -304,6 +304,27 @@ curl -s $API/session/$BOOKING_ID/stats -H "authorization: Bearer \$TOKEN"; echo
 
 As the guest: the same with --private-key $GUEST_KEY and wallet $GUEST_ADDRESS.
 A signed message is accepted once and for 5 minutes: make a new MSG for each sign-in.
+EOF
+
+# What the service will do with the demo booking, and when (docs/escrow-and-attestation.md, "The
+# decision"): settle 30 s and margin 120 s, each capped at a quarter of the duration.
+d=$((SLOT_DURATION_MINS * 60))
+settle=$(( 30 < d / 4 ? 30 : d / 4 )); margin=$(( 120 < d / 4 ? 120 : d / 4 ))
+grace_end=$((start_time + SLOT_GRACE_MINS * 60))
+at() { date -d "@$1" '+%H:%M:%S'; }
+cat <<EOF
+
+What happens next - nobody has to call /attest; the service attests as the escrow's oracle:
+  $(at "$start_time")  the session starts (joins are accepted from 5 minutes before)
+  $(at "$((grace_end + settle))")  only the host joined before $(at "$grace_end") (the grace end): guest no-show;
+            only the guest joined: host no-show
+  $(at "$((start_time + SLOT_MIN_OVERLAP_MINS * 60 + settle))")  earliest completion: both in the channel together for $SLOT_MIN_OVERLAP_MINS minutes
+  $(at "$((grace_end + d - margin))")  nobody came: host no-show (the guest is refunded)
+Each is sent within a second of its time, mined at the next block (1 s) and final 3 blocks later.
+Watch it:
+  curl -s $API/session/$BOOKING_ID/stats -H "authorization: Bearer \$TOKEN"   # decision, attestation
+  "\$CAST" call --rpc-url $RPC_URL $ESCROW_ADDRESS 'getBooking(uint256)(uint256,address,uint256,uint8,uint8,bytes32,uint48,uint48,address,uint256,uint48)' $BOOKING_ID
+  # 4th value: 1 booked, 3 attested; 5th: the outcome, 1 completed, 2 host no-show, 3 guest no-show
 ================================================================================
 
 EOF
