@@ -33,7 +33,7 @@ public sealed partial class OverlayTests
         foreach (var expected in new[]
         {
             "ServiceAccount/session-voice", "ConfigMap/session-voice-config-env", "Deployment/session-voice", "Service/session-voice",
-            "Ingress/session-voice", "HorizontalPodAutoscaler/session-voice", "PodDisruptionBudget/session-voice",
+            "Ingress/session-voice", "NetworkPolicy/session-voice", "HorizontalPodAutoscaler/session-voice", "PodDisruptionBudget/session-voice",
             "Configuration/session-voice-config", "Resiliency/session-voice-resiliency", "Component/attest-sweep", "Component/session-voice-state",
         })
         {
@@ -389,16 +389,42 @@ public sealed partial class OverlayTests
         var rule = Assert.Single(ingress.Items("spec", "rules"));
         Assert.Contains(rule.Str("host"), tls.Items("hosts").Select(h => h.GetString()));
         var paths = rule.Items("http", "paths").ToList();
-        Assert.Equal(["/webhooks/agora", "/"], paths.Select(p => p.Str("path")));
+        // Only the public routes: daprd's (/actors, /dapr/config), the cron's (/attest-sweep) and the SDK's /healthz stay inside.
+        Assert.Equal(["/auth", "/session", "/health", "/openapi", "/webhooks/agora"], paths.Select(p => p.Str("path")));
+        foreach (var internalRoute in new[] { "/actors/BookingActor/1/method/remind/Decide", "/dapr/config", "/attest-sweep", "/healthz", "/" })
+        {
+            Assert.DoesNotContain(paths, p => Routes(p.Str("path"), p.Str("pathType"), internalRoute));
+        }
+        foreach (var publicRoute in new[] { "/auth", "/auth/nonce", "/session/join", "/session/7/stats", "/health/ready", "/openapi/v1.json", "/webhooks/agora" })
+        {
+            Assert.Contains(paths, p => Routes(p.Str("path"), p.Str("pathType"), publicRoute));
+        }
         foreach (var path in paths)
         {
-            Assert.Equal("Prefix", path.Str("pathType"));
+            Assert.Contains(path.Str("pathType"), (string[])["Prefix", "Exact"]);
             Assert.Equal("session-voice", path.Str("backend", "service", "name"));
             Assert.True(path.Str("backend", "service", "port", "name") == port.Str("name") || path.Find("backend", "service", "port", "number")?.GetInt32() == 80);
         }
         var annotations = ingress.Find("metadata", "annotations")?.EnumerateObject().Select(a => a.Name).ToList() ?? [];
         Assert.DoesNotContain(annotations, a => a.Contains("affinity", StringComparison.OrdinalIgnoreCase) || a.Contains("sticky", StringComparison.OrdinalIgnoreCase));
+
+        // The app port only from the ingress controller's namespace; replicas reach each other's sidecars only.
+        var policy = rendered.Single("NetworkPolicy", "session-voice");
+        AssertSelects(policy.At("spec", "podSelector", "matchLabels"), rendered);
+        Assert.Equal(["Ingress"], policy.Items("spec", "policyTypes").Select(t => t.GetString()));
+        var rules = policy.Items("spec", "ingress").ToList();
+        var appRules = rules.Where(r => r.Find("ports") is { } ports && ports.EnumerateArray().Any(p => p.At("port").GetInt32() == 3338)).ToList();
+        var appRule = Assert.Single(appRules);
+        var from = Assert.Single(appRule.Items("from"));
+        Assert.NotNull(from.Find("namespaceSelector", "matchLabels"));
+        Assert.Null(from.Find("podSelector"));
+        Assert.All(rules, r => Assert.NotNull(r.Find("ports")));
     }
+
+    /// <summary>Whether an Ingress path of this type routes the request path (Prefix matches whole path elements).</summary>
+    private static bool Routes(string? path, string? type, string request) => path is not null && (type == "Exact"
+        ? request == path
+        : path == "/" || request == path || request.StartsWith(path.TrimEnd('/') + "/", StringComparison.Ordinal));
 
     [Theory]
     [MemberData(nameof(Overlays))]
