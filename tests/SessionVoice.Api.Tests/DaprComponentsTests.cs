@@ -148,15 +148,15 @@ public partial class DaprComponentsTests
         var resiliency = Assert.Single(Resources(), r => r.Kind == "Resiliency");
         Assert.Equal("session-voice-resiliency", resiliency.Name);
         var targets = resiliency.Lines.SkipWhile(l => l != "  targets:").ToList();
-        // The oracle actor's calls may wait for receipts and replacements: a longer timeout than the booking actor's.
-        foreach (var (actor, timeout) in new[] { ("BookingActor", "actorCall"), ("OracleActor", "oracleCall") })
+        // The oracle actor's calls are single steps, nested inside a booking actor's turn: their own timeout and retry.
+        foreach (var (actor, timeout, retry) in new[] { ("BookingActor", "actorCall", "actorRetry"), ("OracleActor", "oracleCall", "oracleRetry") })
         {
             var policies = targets.SkipWhile(l => l != $"      {actor}:").Skip(1).Take(2).Select(l => l.Trim()).ToList();
-            Assert.Equal([$"timeout: {timeout}", "retry: actorRetry"], policies);
+            Assert.Equal([$"timeout: {timeout}", $"retry: {retry}"], policies);
         }
         var outbound = targets.SkipWhile(l => l != "      session-voice-state:").Skip(1).Take(4).Select(l => l.Trim()).ToList();
         Assert.Equal(["outbound:", "timeout: stateStore", "retry: stateStoreRetry", "circuitBreaker: stateStoreBreaker"], outbound);
-        foreach (var policy in new[] { "actorCall:", "oracleCall:", "stateStore:", "actorRetry:", "stateStoreRetry:", "stateStoreBreaker:" })
+        foreach (var policy in new[] { "actorCall:", "oracleCall:", "stateStore:", "actorRetry:", "oracleRetry:", "stateStoreRetry:", "stateStoreBreaker:" })
         {
             Assert.Single(resiliency.Lines, l => l.Trim().StartsWith(policy, StringComparison.Ordinal) && l.StartsWith("      ", StringComparison.Ordinal));
         }

@@ -299,7 +299,7 @@ public sealed partial class OverlayTests
 
     [Theory]
     [MemberData(nameof(Overlays))]
-    public async Task Resiliency_is_the_local_runs_with_a_300s_oracle_timeout(string overlay)
+    public async Task Resiliency_is_the_local_runs_with_oracle_calls_nested_inside_the_booking_turn(string overlay)
     {
         var rendered = await Kustomize.RenderAsync(overlay);
 
@@ -307,7 +307,14 @@ public sealed partial class OverlayTests
         Assert.Equal([AppId], resiliency.Items("scopes").Select(s => s.GetString()));
         var spec = resiliency.At("spec");
         Assert.Equal("oracleCall", spec.Str("targets", "actors", "OracleActor", "timeout"));
-        Assert.Equal("300s", spec.Str("policies", "timeouts", "oracleCall"));
+        // A booking actor's turn (actorCall) awaits the oracle actor: every try of the oracle call, and the waits
+        // between them, must end inside it, or daprd releases the booking's lock while its turn goes on.
+        var oracleTimeout = Seconds(spec.Str("policies", "timeouts", "oracleCall"));
+        var retry = spec.At("policies", "retries", spec.Str("targets", "actors", "OracleActor", "retry")!);
+        var tries = 1 + retry.At("maxRetries").GetInt32();
+        Assert.Equal("constant", retry.Str("policy"));
+        Assert.True(tries * oracleTimeout + (tries - 1) * Seconds(retry.Str("duration")) < Seconds(spec.Str("policies", "timeouts", "actorCall")),
+            "the oracle call's tries must end inside the booking actor's turn");
         Assert.Equal("actorCall", spec.Str("targets", "actors", "BookingActor", "timeout"));
 
         var local = Assert.Single(await Kustomize.ReadFileAsync(Path.Combine(RepoPaths.Root, "components", "resiliency.yaml")));
@@ -420,6 +427,8 @@ public sealed partial class OverlayTests
         Assert.Null(from.Find("podSelector"));
         Assert.All(rules, r => Assert.NotNull(r.Find("ports")));
     }
+
+    private static int Seconds(string? duration) => int.Parse(duration!.TrimEnd('s'), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Whether an Ingress path of this type routes the request path (Prefix matches whole path elements).</summary>
     private static bool Routes(string? path, string? type, string request) => path is not null && (type == "Exact"
