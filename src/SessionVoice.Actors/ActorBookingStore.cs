@@ -20,6 +20,7 @@ public sealed class ActorBookingStore(IActorStateManager state, BookingId bookin
     public const string DueKey = "DueAt";
     public const string DecisionKey = "LastDecision";
     public const string WakeNotBeforeKey = "WakeNotBefore";
+    public const string FailuresKey = "Failures";
 
     private void EnsureSameBooking(BookingId id)
     {
@@ -128,6 +129,24 @@ public sealed class ActorBookingStore(IActorStateManager state, BookingId bookin
     {
         await state.SetStateAsync(WakeNotBeforeKey, unixSeconds, ct);
         await state.SaveStateAsync(ct);
+    }
+
+    /// <summary>One more failed decision in a row; the count after it.</summary>
+    public async Task<int> CountFailureAsync(CancellationToken ct)
+    {
+        var failures = ((await state.TryGetStateAsync<int>(FailuresKey, ct)) is { HasValue: true } n ? n.Value : 0) + 1;
+        await state.SetStateAsync(FailuresKey, failures, ct);
+        await state.SaveStateAsync(ct);
+        return failures;
+    }
+
+    /// <summary>A decision went through: the count starts again (written only when there was one).</summary>
+    public async Task ClearFailuresAsync(CancellationToken ct)
+    {
+        if (await state.TryRemoveStateAsync(FailuresKey, ct))
+        {
+            await state.SaveStateAsync(ct);
+        }
     }
 
     public async Task<long?> DueAtAsync(BookingId id, CancellationToken ct)

@@ -80,14 +80,26 @@ public sealed class BookingActor : Actor, IBookingActor, IRemindable
             await store.LastDecisionAsync(CancellationToken.None));
     }
 
+    /// <summary>
+    /// Idempotent, and it heals: a booking not finished yet gets its reminder registered again at its stored time
+    /// (or now, if that has passed), so a reminder lost in the Scheduler is re-armed by the next sweep or join.
+    /// </summary>
     public async Task TrackAsync()
     {
         var store = Store;
-        if (await store.GetAttestationAsync(BookingId, CancellationToken.None) is null && await store.DueAtAsync(BookingId, CancellationToken.None) is null)
+        var attestation = await store.GetAttestationAsync(BookingId, CancellationToken.None);
+        var due = await store.DueAtAsync(BookingId, CancellationToken.None);
+        if (attestation is null && due is null)
         {
             await WakeAsync();
+            return;
+        }
+        if (due is not null)
+        {
+            await SyncReminderAsync();
         }
     }
+
 
     public async Task<AttestResultDto> AttestAsync(int? forceOutcome)
     {
@@ -132,9 +144,31 @@ public sealed class BookingActor : Actor, IBookingActor, IRemindable
         _ => Task.CompletedTask,
     };
 
+    /// <summary>
+    /// A failing decision must not fail the reminder: daprd's Scheduler retries a failed reminder callback three
+    /// times a second apart and then drops it for good, and the booking would never be decided. So a failure
+    /// schedules the next try itself — at once, then after 1, 2, 4 and at most 5 seconds, counted in the actor's
+    /// state — and the callback succeeds. A decision taken late is still taken as of the time it was due.
+    /// </summary>
     private async Task OnDecideAsync()
     {
-        var step = await Settlement.EvaluateAsync(BookingId, CancellationToken.None);
+        SettlementStep step;
+        try
+        {
+            step = await Settlement.EvaluateAsync(BookingId, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            var failures = await Store.CountFailureAsync(CancellationToken.None);
+            var retry = EvaluationRetry.DelaySeconds(failures);
+            var now = _services.Time.GetUtcNow().ToUnixTimeSeconds();
+            await Store.ScheduleAsync(BookingId, now + retry, $"evaluation failed ({failures}x); retrying", now, CancellationToken.None);
+            await SyncReminderAsync();
+            _logger.LogWarning("Deciding booking {BookingId} failed ({Reason}, {Failures} in a row); the reminder is set again in {Retry} s",
+                BookingId, SubmissionReasons.Of(e) ?? e.GetType().Name, failures, retry);
+            return;
+        }
+        await Store.ClearFailuresAsync(CancellationToken.None);
         var gap = PresenceWakes.GapSeconds(step.Deciding);
         var store = Store;
         // Written only when it matters: a costly booking, or one that was costly before.

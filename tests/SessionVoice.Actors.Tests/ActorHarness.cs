@@ -23,7 +23,7 @@ internal sealed class DirectOracleSender(OracleActor oracle) : IAttestationSende
 /// </summary>
 internal sealed class ActorHarness : IAsyncDisposable
 {
-    private ActorHarness(EscrowChain chain, TestBooking booking)
+    private ActorHarness(EscrowChain chain, TestBooking booking, Func<IBookingDirectory, IBookingDirectory>? directory = null)
     {
         Chain = chain;
         Booking = booking;
@@ -34,7 +34,7 @@ internal sealed class ActorHarness : IAsyncDisposable
             new OracleActorServices(chain.Escrow, oracleSigner, new SubmitterOptions(6343), Time, NullLoggerFactory.Instance),
             new InMemoryActorStateManager(OracleStore));
         Services = new BookingActorServices(
-            new ChainBookingDirectory(chain.Escrow, Time),
+            directory is null ? new ChainBookingDirectory(chain.Escrow, Time) : directory(new ChainBookingDirectory(chain.Escrow, Time)),
             new ChainInfo(6343, chain.EscrowAddress),
             new SettlementOptions(PolicyParameters.Default, ObservedOnly: false),
             new SettlementCounters(),
@@ -64,11 +64,11 @@ internal sealed class ActorHarness : IAsyncDisposable
 
     public long Start => Booking.StartTime;
 
-    public static async Task<ActorHarness> StartAsync(uint durationMins = 10, uint graceMins = 2, uint minOverlapMins = 3)
+    public static async Task<ActorHarness> StartAsync(uint durationMins = 10, uint graceMins = 2, uint minOverlapMins = 3, Func<IBookingDirectory, IBookingDirectory>? directory = null)
     {
         var chain = await EscrowChain.StartAsync();
         var booking = await chain.CreateBookingAsync(await chain.NowAsync() + 120, durationMins, graceMins, minOverlapMins);
-        return new ActorHarness(chain, booking);
+        return new ActorHarness(chain, booking, directory);
     }
 
     /// <summary>A fresh activation over the same persisted state: what a restart or rebalancing gives.</summary>

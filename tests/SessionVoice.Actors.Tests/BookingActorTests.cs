@@ -139,6 +139,60 @@ public class BookingActorTests
         Assert.False(h.Reminders.Reminders.ContainsKey(BookingActor.DecideReminder));
     }
 
+    [Fact]
+    public async Task A_decision_that_fails_sets_its_own_reminder_again_and_the_booking_is_still_attested()
+    {
+        var flaky = default(FlakyDirectory);
+        await using var h = await ActorHarness.StartAsync(directory: inner => flaky = new FlakyDirectory(inner));
+        await h.ClaimAsync(Party.Guest, PresenceKind.Join);
+        await h.PlayUntilAsync(h.Start + 149);
+
+        // The chain cannot be read when the decision falls due: the callback still succeeds (daprd would drop a
+        // reminder that failed three times), and the reminder is set again, sooner each time at first.
+        flaky!.Failing = true;
+        await h.Time.AdvanceToAsync(h.Chain.Anvil, h.Start + 150);
+        var retries = new List<TimeSpan>();
+        for (var i = 0; i < 4; i++)
+        {
+            await h.Actor.ReceiveReminderAsync(BookingActor.DecideReminder, [], TimeSpan.Zero, BookingActor.OneShot);
+            retries.Add(h.Reminders.Reminders[BookingActor.DecideReminder].DueTime);
+        }
+        Assert.True(flaky.Failures >= 4);
+        Assert.InRange(retries[0].TotalSeconds, 0, 1);
+        Assert.InRange(retries[3].TotalSeconds, 3, 5);
+        Assert.StartsWith("evaluation failed (4x)", (await h.Actor.GetStateAsync()).LastDecision, StringComparison.Ordinal);
+
+        // A reactivated actor (or the sweep) re-arms the reminder of an unfinished booking even when one is stored.
+        h.Reminders.Reminders.Clear();
+        await h.Activate().TrackAsync();
+        Assert.True(h.Reminders.Reminders.ContainsKey(BookingActor.DecideReminder));
+
+        flaky.Failing = false;
+        await h.Time.AdvanceToAsync(h.Chain.Anvil, h.Start + 160);
+        Assert.True(await h.FireDueReminderAsync());
+        await AssertAttestedAsync(h, Outcome.NoShowHost);
+    }
+
+    /// <summary>The chain's bookings, unreadable while <see cref="Failing"/> (an RPC that refuses).</summary>
+    private sealed class FlakyDirectory(IBookingDirectory inner) : IBookingDirectory
+    {
+        private int _failures;
+
+        public bool Failing { get; set; }
+
+        public int Failures => Volatile.Read(ref _failures);
+
+        public Task<BookingSnapshot?> GetAsync(BookingId id, CancellationToken ct)
+        {
+            if (Failing)
+            {
+                Interlocked.Increment(ref _failures);
+                throw new Core.Ethereum.RpcException("eth_call", new Core.Ethereum.RpcError(0, "transport: Connection refused", null));
+            }
+            return inner.GetAsync(id, ct);
+        }
+    }
+
     private static async Task AssertAttestedAsync(ActorHarness h, Outcome outcome)
     {
         await h.PlayChecksAsync();

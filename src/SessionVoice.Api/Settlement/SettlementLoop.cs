@@ -52,9 +52,6 @@ public sealed class SettlementLoop(
     /// <summary>Failed evaluations in a row, per booking: how soon it is tried again.</summary>
     private readonly ConcurrentDictionary<BookingId, int> _failures = new();
 
-    /// <summary>Seconds before a booking whose evaluation failed <paramref name="failures"/> times in a row is tried again: 0 (the next tick), 1, 2, 4, then 5.</summary>
-    internal static long RetryDelaySeconds(int failures) => failures <= 1 ? 0 : Math.Min(5, 1L << Math.Min(failures - 2, 3));
-
     /// <summary>Bookings whose wake gap is above one second (the store resets every gap when it opens).</summary>
     private readonly ConcurrentDictionary<BookingId, int> _wakeGaps = new();
 
@@ -166,7 +163,7 @@ public sealed class SettlementLoop(
         {
             var failures = _failures.AddOrUpdate(id, 1, (_, n) => n + 1);
             var now = time.GetUtcNow().ToUnixTimeSeconds();
-            var retry = RetryDelaySeconds(failures);
+            var retry = EvaluationRetry.DelaySeconds(failures);
             // The booking is decided as of the time it was due whenever this succeeds (BookingSettlement), so a
             // retry only has to come soon: the next tick first, then 1, 2, 4 and at most every 5 seconds.
             store.Schedule(id, now + retry, $"evaluation failed ({failures}x); retrying", now);
