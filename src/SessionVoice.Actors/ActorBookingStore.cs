@@ -33,8 +33,34 @@ public sealed class ActorBookingStore(IActorStateManager state, BookingId bookin
     public async Task<IReadOnlyList<PresenceDto>> ClaimDtosAsync(CancellationToken ct) =>
         (await state.TryGetStateAsync<List<PresenceDto>>(ClaimsKey, ct)) is { HasValue: true } claims ? claims.Value : [];
 
-    public async Task<IReadOnlyList<ObservedDto>> ObservedDtosAsync(CancellationToken ct) =>
-        (await state.TryGetStateAsync<List<ObservedDto>>(ObservedKey, ct)) is { HasValue: true } observed ? observed.Value : [];
+    /// <summary>Observed events per state key: an ingest rewrites one page, not the booking's whole history.</summary>
+    public const int ObservedPageSize = 256;
+
+    private const string ObservedCountKey = "Observed:count";
+
+    private static string ObservedPageKey(int page) => $"Observed:page:{page}";
+
+    private static string NoticeKey(string noticeId) => $"Observed:notice:{noticeId}";
+
+    private static string SequenceKey(uint uid, long clientSeq) => $"Observed:seq:{uid}:{clientSeq}";
+
+    /// <summary>Every observed event, page by page in arrival order (and those stored in one list before paging).</summary>
+    public async Task<IReadOnlyList<ObservedDto>> ObservedDtosAsync(CancellationToken ct)
+    {
+        var all = (await state.TryGetStateAsync<List<ObservedDto>>(ObservedKey, ct)) is { HasValue: true } legacy ? new List<ObservedDto>(legacy.Value) : [];
+        var count = await ObservedCountAsync(ct);
+        for (var page = 0; page * ObservedPageSize < count; page++)
+        {
+            if ((await state.TryGetStateAsync<List<ObservedDto>>(ObservedPageKey(page), ct)) is { HasValue: true } events)
+            {
+                all.AddRange(events.Value);
+            }
+        }
+        return all;
+    }
+
+    private async Task<int> ObservedCountAsync(CancellationToken ct) =>
+        (await state.TryGetStateAsync<int>(ObservedCountKey, ct)) is { HasValue: true } n ? n.Value : 0;
 
     public async Task AppendClaimAsync(PresenceDto claim, CancellationToken ct)
     {
@@ -42,17 +68,51 @@ public sealed class ActorBookingStore(IActorStateManager state, BookingId bookin
         await state.SaveStateAsync(ct);
     }
 
-    /// <summary>De-duplicated by noticeId and by (uid, clientSeq), as the webhook store does.</summary>
+    /// <summary>
+    /// De-duplicated by noticeId and by (uid, clientSeq), as the webhook store does, through one marker key each:
+    /// the cost of an ingest (two marker reads, one page, the count and two markers written) does not grow with
+    /// the number of events the booking already has. Written in one save, so a crash leaves all or nothing.
+    /// </summary>
     public async Task<bool> TryAppendObservedAsync(ObservedDto observed, CancellationToken ct)
     {
-        var existing = await ObservedDtosAsync(ct);
-        if (existing.Any(e => e.NoticeId == observed.NoticeId || (e.Uid == observed.Uid && e.ClientSeq == observed.ClientSeq)))
+        await MigrateObservedListAsync(ct);
+        if (await state.ContainsStateAsync(NoticeKey(observed.NoticeId), ct) || await state.ContainsStateAsync(SequenceKey(observed.Uid, observed.ClientSeq), ct))
         {
             return false;
         }
-        await state.SetStateAsync(ObservedKey, new List<ObservedDto>([.. existing, observed]), ct);
+        var count = await ObservedCountAsync(ct);
+        var page = count / ObservedPageSize;
+        var events = count % ObservedPageSize == 0
+            ? []
+            : (await state.TryGetStateAsync<List<ObservedDto>>(ObservedPageKey(page), ct)) is { HasValue: true } current ? current.Value : [];
+        await state.SetStateAsync(ObservedPageKey(page), new List<ObservedDto>([.. events, observed]), ct);
+        await state.SetStateAsync(ObservedCountKey, count + 1, ct);
+        await state.SetStateAsync(NoticeKey(observed.NoticeId), true, ct);
+        await state.SetStateAsync(SequenceKey(observed.Uid, observed.ClientSeq), true, ct);
         await state.SaveStateAsync(ct);
         return true;
+    }
+
+    /// <summary>Events stored in one list (before paging) move into pages and markers once, on the next ingest.</summary>
+    private async Task MigrateObservedListAsync(CancellationToken ct)
+    {
+        if ((await state.TryGetStateAsync<List<ObservedDto>>(ObservedKey, ct)) is not { HasValue: true } legacy)
+        {
+            return;
+        }
+        var events = legacy.Value;
+        for (var page = 0; page * ObservedPageSize < events.Count; page++)
+        {
+            await state.SetStateAsync(ObservedPageKey(page), events.Skip(page * ObservedPageSize).Take(ObservedPageSize).ToList(), ct);
+        }
+        foreach (var e in events)
+        {
+            await state.SetStateAsync(NoticeKey(e.NoticeId), true, ct);
+            await state.SetStateAsync(SequenceKey(e.Uid, e.ClientSeq), true, ct);
+        }
+        await state.SetStateAsync(ObservedCountKey, events.Count, ct);
+        await state.RemoveStateAsync(ObservedKey, ct);
+        await state.SaveStateAsync(ct);
     }
 
     public async Task<string?> LastDecisionAsync(CancellationToken ct) =>
