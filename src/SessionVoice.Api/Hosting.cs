@@ -131,9 +131,13 @@ public static class Hosting
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = settings.AuthRateLimitPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
         });
 
+        // Browsers (the web client) call from their own origin. Sign-in is a bearer token in the
+        // Authorization header, never a cookie, so answering any origin exposes nothing a script
+        // could not already send: hence any origin by default and never Allow-Credentials
+        // (AllowAnyOrigin refuses to combine with it). CORS_ORIGINS narrows it to exactly those origins.
         services.AddCors(cors => cors.AddDefaultPolicy(policy =>
         {
-            if (settings.CorsOrigins.Contains("*"))
+            if (settings.CorsOrigins.Count == 0 || settings.CorsOrigins.Contains("*"))
             {
                 policy.AllowAnyOrigin();
             }

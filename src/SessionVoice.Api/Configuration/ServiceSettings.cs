@@ -46,6 +46,10 @@ public sealed class ServiceSettings
     /// <summary>APP_API_TOKEN: the token daprd sends on every call to the app (actor routes, the cron binding).</summary>
     public string? AppApiToken { get; init; }
 
+    /// <summary>
+    /// CORS_ORIGINS, comma-separated: the only origins browsers may call from. Empty (unset) means any
+    /// origin, without credentials: the clients authenticate with a bearer token, not a cookie.
+    /// </summary>
     public IReadOnlyList<string> CorsOrigins { get; init; } = [];
 
     public string DataDir { get; init; } = "./data";

@@ -110,4 +110,27 @@ public class AccessToken2OracleTests
             TestContext.Current.TestOutputHelper?.WriteLine(line);
         }
     }
+
+    [Fact]
+    public async Task A_wallet_ending_above_2_pow_31_gets_a_token_for_its_masked_uid_that_agora_token_rebuilds()
+    {
+        // Ends in 0xdeadbeef (>= 2^31): the Android client could not hold that uid as a signed int.
+        var wallet = SessionVoice.Core.Ethereum.Address.Parse("0x00000000000000000000000000000000deadbeef");
+        var uid = AgoraUid.ForWallet(wallet);
+        Assert.Equal(0x5eadbeefu, uid);
+
+        var creds = new AgoraCredentials("970CA35de60c44645bbae8a215061b33", "5CFd2fd1755d40ecb72977518be15d3b");
+        var now = DateTimeOffset.FromUnixTimeSeconds(1_760_000_000);
+        Assert.True(AgoraChannel.TryCreate("heaven-6343-42", out var channel));
+        var issued = new RtcTokenIssuer(creds, new FakeTime(now), new RtcTokenOptions()).Issue(channel, uid, now.AddMinutes(30));
+        var decoded = DecodedToken.Parse(issued.Token);
+        Assert.Equal(["heaven-6343-42", "1588444911"], decoded.Rtc.Strings);
+        Assert.True(int.Parse(decoded.Rtc.Strings[1], System.Globalization.CultureInfo.InvariantCulture) > 0);
+
+        var theirsInput = new Case(creds, channel.Name, uid, decoded.IssueTs, decoded.Salt, decoded.Expire,
+            decoded.Rtc.Privileges.ToDictionary(p => (RtcPrivilege)p.Id, p => p.Expire)).ToJson() + "\n";
+        var result = await ProcessRunner.RunAsync("node", [Path.Combine(RepoPaths.Tools, "agora-token-oracle.js")], stdin: theirsInput);
+        var theirs = result.EnsureSuccess("agora-token-oracle.js").Trim();
+        Assert.Equal(DecodedToken.Inflate(theirs), DecodedToken.Inflate(issued.Token));
+    }
 }
