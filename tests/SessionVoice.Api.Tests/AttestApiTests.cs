@@ -126,7 +126,7 @@ public class AttestApiTests
             }
             await Task.Delay(200);
         }
-        Assert.Equal("windowmissed", attestation.GetProperty("status").GetString());
+        Assert.Equal("window-missed", attestation.GetProperty("status").GetString());
         Assert.Equal(System.Text.Json.JsonValueKind.Null, attestation.GetProperty("tx_hash").ValueKind);
         await (await s.AttestAsync()).AssertErrorAsync(409, "attestation window missed");
         Assert.Equal(before, await s.OracleNonceAsync());

@@ -29,7 +29,7 @@ public class RejoinTests
         await s.LeaveAsync(s.GuestToken);
         // Past the booking cache's bound, so the service has certainly read the Attested status.
         await s.AdvanceToAsync(s.Start + 4 * 60 + (long)ChainBookingDirectory.BookingTtl.TotalSeconds + 1);
-        Assert.Equal("Attested", (await s.StatsAsync()).GetProperty("bookingStatus").GetString());
+        Assert.Equal("attested", (await s.StatsAsync()).GetProperty("bookingStatus").GetString());
 
         var (hostUid, guestUid) = AgoraUid.ForParticipants(s.Booking.Host, s.Booking.Guest);
         var rejoin = await JoinAsync(s, s.GuestToken);
