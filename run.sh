@@ -35,13 +35,20 @@ CAST="$TOOLS_BIN/cast-linux-amd64/bin/cast"
 # anvil's well-known development accounts (keys from its default mnemonic, public: never use them
 # on a real chain). The addresses are derived from the keys with cast once the tools are installed:
 # #1 0x70997970C51812dc3A010C7d01b50e0d17dc79C8, #2 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC,
-# #3 0x90F79bf6EB2c4f870365E785982E1f101E93b906.
+# #3 0x90F79bf6EB2c4f870365E785982E1f101E93b906, #5 (treasury) 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc.
 DEPLOYER_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80   # #0
 ORACLE_KEY=0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d     # #1
 HOST_KEY=0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a       # #2
 GUEST_KEY=0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6      # #3
+TREASURY_KEY=0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba   # #5
 
-# Demo slot: starts in 2 minutes (joining opens 5 minutes before the start, so right away).
+# The escrow's constructor, as the production deploy: fee 300 bps, challenge window 24 h, bond 0.01 ether,
+# late-cancel penalty 20 %, no-attest buffer 24 h, dispute timeout 7 days.
+ESCROW_FEE_BPS=300 ESCROW_CHALLENGE_WINDOW=86400 ESCROW_CHALLENGE_BOND_WEI=10000000000000000
+ESCROW_LATE_CANCEL_PENALTY_BPS=2000 ESCROW_NO_ATTEST_BUFFER=86400 ESCROW_DISPUTE_TIMEOUT=604800
+
+# Demo slot: starts in 2 minutes (joining opens 5 minutes before the start, so right away; the escrow wants
+# a start more than 60 s after the block that creates or books it). The price is the host's base price.
 SLOT_START_IN=120 SLOT_DURATION_MINS=30 SLOT_GRACE_MINS=5 SLOT_MIN_OVERLAP_MINS=10 SLOT_CANCEL_CUTOFF_MINS=0
 SLOT_PRICE_WEI=10000000000000000 # 0.01 ether
 
@@ -155,6 +162,7 @@ fi
 ORACLE_ADDRESS=$("$CAST" wallet address --private-key "$ORACLE_KEY")
 HOST_ADDRESS=$("$CAST" wallet address --private-key "$HOST_KEY")
 GUEST_ADDRESS=$("$CAST" wallet address --private-key "$GUEST_KEY")
+TREASURY_ADDRESS=$("$CAST" wallet address --private-key "$TREASURY_KEY")
 
 # ------------------------------------------------------------------ 2. contracts + API build
 
@@ -204,8 +212,10 @@ cast_send() {
   printf '%s\n' "$out"
 }
 
-say "deploy SessionEscrowV1 (oracle = anvil #1 $ORACLE_ADDRESS)"
-ctor_args=$("$CAST" abi-encode "constructor(address)" "$ORACLE_ADDRESS")
+say "deploy SessionEscrowV1 (oracle = anvil #1 $ORACLE_ADDRESS, treasury = anvil #5 $TREASURY_ADDRESS)"
+ctor_args=$("$CAST" abi-encode "constructor(address,address,uint16,uint48,uint256,uint16,uint48,uint48)" \
+  "$ORACLE_ADDRESS" "$TREASURY_ADDRESS" "$ESCROW_FEE_BPS" "$ESCROW_CHALLENGE_WINDOW" "$ESCROW_CHALLENGE_BOND_WEI" \
+  "$ESCROW_LATE_CANCEL_PENALTY_BPS" "$ESCROW_NO_ATTEST_BUFFER" "$ESCROW_DISPUTE_TIMEOUT")
 receipt=$(cast_send "$DEPLOYER_KEY" --create "${BYTECODE}${ctor_args#0x}") || die "deploying SessionEscrowV1 failed"
 ESCROW_ADDRESS=$("$CAST" to-check-sum-address "$(json 'j.contractAddress' <<<"$receipt")") || die "no contractAddress in the deployment receipt"
 echo "   escrow $ESCROW_ADDRESS"
@@ -213,10 +223,12 @@ echo "   escrow $ESCROW_ADDRESS"
 # ------------------------------------------------------------------ 5. demo booking
 
 start_time=$(( $(date +%s) + SLOT_START_IN ))
-slot_args=("$start_time" "$SLOT_DURATION_MINS" "$SLOT_PRICE_WEI" "$SLOT_GRACE_MINS" "$SLOT_MIN_OVERLAP_MINS" "$SLOT_CANCEL_CUTOFF_MINS")
-create_sig="createSlot(uint48,uint32,uint256,uint32,uint32,uint32)"
+slot_args=("$start_time" "$SLOT_DURATION_MINS" "$SLOT_GRACE_MINS" "$SLOT_MIN_OVERLAP_MINS" "$SLOT_CANCEL_CUTOFF_MINS")
+create_sig="createSlot(uint48,uint32,uint32,uint32,uint32)"
 
 say "demo booking: host anvil #2 creates a slot, guest anvil #3 books it for 0.01 ether"
+# createSlot prices the slot at the host's base price, which the host sets first.
+cast_send "$HOST_KEY" "$ESCROW_ADDRESS" "setHostBasePrice(uint256)" "$SLOT_PRICE_WEI" >/dev/null || die "setHostBasePrice failed"
 # The id createSlot returns, read by simulating the call first (1 on a fresh chain).
 slot_id=$("$CAST" call --rpc-url "$RPC_URL" --from "$HOST_ADDRESS" "$ESCROW_ADDRESS" "${create_sig}(uint256)" "${slot_args[@]}") \
   || die "createSlot would fail"

@@ -46,9 +46,10 @@ public sealed class SettlementScenario : IAsyncDisposable
 
     public static async Task<SettlementScenario> StartAsync(
         uint durationMins = 10, uint graceMins = 2, uint minOverlapMins = 3, long startsInSeconds = 120, IDictionary<string, string?>? extraSettings = null,
-        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null, bool throughProxy = false)
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null, bool throughProxy = false,
+        EscrowParameters? escrow = null)
     {
-        var chain = await EscrowChain.StartAsync();
+        var chain = await EscrowChain.StartAsync(parameters: escrow);
         var extra = new Dictionary<string, string?>(extraSettings ?? new Dictionary<string, string?>());
         var proxy = throughProxy ? await RpcFaultProxy.StartAsync(chain.Anvil.RpcUrl) : null;
         if (proxy is not null)

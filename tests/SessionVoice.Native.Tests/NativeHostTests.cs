@@ -139,8 +139,8 @@ public sealed partial class NativeHostTests(NativeBuild build, ITestOutputHelper
     {
         await using var chain = await EscrowChain.StartAsync();
         using var data = new TempFolder();
-        // A 30-minute session that began 15 minutes ago on both clocks (the test escrow accepts a
-        // start in the past): with both parties in the channel since its start it is due now.
+        // A 30-minute session that began 15 minutes ago on both clocks (the fixture books it with the
+        // chain's clock taken back, then restored): with both parties in the channel since its start it is due now.
         var now = await chain.NowAsync();
         var booking = await chain.CreateBookingAsync(now - 15 * 60, durationMins: 30, graceMins: 2, minOverlapMins: 3);
         var settings = Settings(data.Path);

@@ -53,4 +53,7 @@ public static class AnvilAccounts
     public const int Host = 2;
     public const int Guest = 3;
     public const int Stranger = 4;
+
+    /// <summary>The escrow's treasury (fees, late-cancel penalties): its own account, so its balance shows exactly what it received.</summary>
+    public const int Treasury = 5;
 }
