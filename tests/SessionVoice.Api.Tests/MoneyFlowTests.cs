@@ -145,7 +145,7 @@ public class MoneyFlowTests
             var attestation = (await s.StatsAsync()).GetProperty("attestation");
             if (attestation.ValueKind == System.Text.Json.JsonValueKind.Object)
             {
-                Assert.Equal("windowmissed", attestation.GetProperty("status").GetString());
+                Assert.Equal("window-missed", attestation.GetProperty("status").GetString());
                 Assert.Equal(BookingStatus.Booked, (await s.Chain.Escrow.GetBookingAsync(s.Booking.Id))!.Status);
                 return;
             }
