@@ -21,6 +21,7 @@ public sealed class ActorBookingStore(IActorStateManager state, BookingId bookin
     public const string DecisionKey = "LastDecision";
     public const string WakeNotBeforeKey = "WakeNotBefore";
     public const string FailuresKey = "Failures";
+    public const string AuditKey = "Audit";
 
     private void EnsureSameBooking(BookingId id)
     {
@@ -190,6 +191,17 @@ public sealed class ActorBookingStore(IActorStateManager state, BookingId bookin
         await state.SetStateAsync(WakeNotBeforeKey, unixSeconds, ct);
         await state.SaveStateAsync(ct);
     }
+
+    /// <summary>The booking's audit trail in its own state (forced outcomes are rare: one list is enough).</summary>
+    public async Task AuditAsync(BookingId id, string actor, string action, string detail, long nowUnix, CancellationToken ct)
+    {
+        EnsureSameBooking(id);
+        await state.SetStateAsync(AuditKey, new List<AuditDto>([.. await AuditDtosAsync(ct), new AuditDto(nowUnix, actor, action, detail)]), ct);
+        await state.SaveStateAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<AuditDto>> AuditDtosAsync(CancellationToken ct) =>
+        (await state.TryGetStateAsync<List<AuditDto>>(AuditKey, ct)) is { HasValue: true } audit ? audit.Value : [];
 
     /// <summary>One more failed decision in a row; the count after it.</summary>
     public async Task<int> CountFailureAsync(CancellationToken ct)

@@ -101,7 +101,7 @@ public sealed class BookingActor : Actor, IBookingActor, IRemindable
     }
 
 
-    public async Task<AttestResultDto> AttestAsync(int? forceOutcome)
+    public async Task<AttestResultDto> AttestAsync(int? forceOutcome, string? actor = null)
     {
         var booking = await _services.Bookings.GetAsync(BookingId, CancellationToken.None);
         if (booking is null)
@@ -111,7 +111,7 @@ public sealed class BookingActor : Actor, IBookingActor, IRemindable
         StoredAttestation? stored;
         if (forceOutcome is { } forced)
         {
-            var force = await Settlement.ForceAsync(booking, (Outcome)forced, CancellationToken.None);
+            var force = await Settlement.ForceAsync(booking, (Outcome)forced, actor ?? "unknown", CancellationToken.None);
             if (force.Refusal is { } refusal)
             {
                 return new AttestResultDto("force_refused", null, 0, null, refusal);

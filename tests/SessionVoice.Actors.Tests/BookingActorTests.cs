@@ -173,6 +173,28 @@ public class BookingActorTests
         await AssertAttestedAsync(h, Outcome.NoShowHost);
     }
 
+    [Fact]
+    public async Task A_forced_outcome_through_the_actor_is_audited_in_its_state_whether_accepted_or_refused()
+    {
+        await using var h = await ActorHarness.StartAsync();
+        await h.ClaimAsync(Party.Host, PresenceKind.Join);
+        await h.PlayUntilAsync(h.Start + 60);
+
+        var refused = await h.Actor.AttestAsync((int)Outcome.NoShowGuest, "service-token@10.0.0.1");
+        Assert.Equal(("force_refused", "grace not over"), (refused.Refusal, refused.Reason));
+        Assert.Null((await h.Actor.GetStateAsync()).Attestation);
+
+        await h.Time.AdvanceToAsync(h.Chain.Anvil, h.Start + 2 * 60 + 5);
+        var accepted = await h.Activate().AttestAsync((int)Outcome.NoShowGuest, "service-token@10.0.0.1");
+        Assert.Null(accepted.Refusal);
+        Assert.Equal("Pending", accepted.Attestation!.Status);
+
+        var audit = await new ActorBookingStore(new InMemoryActorStateManager(h.BookingStore), h.Booking.Id).AuditDtosAsync(default);
+        Assert.Equal(["no-show-guest: refused: grace not over", "no-show-guest: accepted"], audit.Select(a => a.Detail));
+        Assert.All(audit, a => Assert.Equal(("service-token@10.0.0.1", "force_outcome"), (a.Actor, a.Action)));
+        await AssertAttestedAsync(h, Outcome.NoShowGuest);
+    }
+
     /// <summary>The chain's bookings, unreadable while <see cref="Failing"/> (an RPC that refuses).</summary>
     private sealed class FlakyDirectory(IBookingDirectory inner) : IBookingDirectory
     {

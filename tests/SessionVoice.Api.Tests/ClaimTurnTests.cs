@@ -57,6 +57,8 @@ public sealed class ClaimTurnTests : IDisposable
 
         public Task ReplaceDecisionAsync(StoredAttestation attestation, CancellationToken ct) => throw new InvalidOperationException("no force here");
 
+        public Task AuditAsync(BookingId id, string actor, string action, string detail, long nowUnix, CancellationToken ct) => throw new InvalidOperationException("no force here");
+
         public Task UpdateAttestationAsync(BookingId id, AttestationStatus status, Hash32? txHash, string? detail, long nowUnix, CancellationToken ct) => Task.CompletedTask;
 
         public Task ScheduleAsync(BookingId id, long? dueAtUnix, string decision, long nowUnix, CancellationToken ct) => Task.CompletedTask;

@@ -6,6 +6,9 @@ namespace SessionVoice.Actors.Interfaces;
 public sealed record PresenceDto(string Party, string Kind, long AtMs, int Source);
 
 /// <summary>An Agora-observed join/leave, as received.</summary>
+/// <summary>One entry of a booking's audit trail: when (unix seconds), who, what, and the verdict.</summary>
+public sealed record AuditDto(long AtUnix, string Actor, string Action, string Detail);
+
 public sealed record ObservedDto(string NoticeId, uint Uid, long ClientSeq, long TsSeconds, bool IsJoin, int? Reason);
 
 public sealed record AttestationDto(
@@ -40,7 +43,7 @@ public interface IBookingActor : IActor
     Task TrackAsync();
 
     /// <summary>Decides now (or takes <paramref name="forceOutcome"/>, 1–3) and attests.</summary>
-    Task<AttestResultDto> AttestAsync(int? forceOutcome);
+    Task<AttestResultDto> AttestAsync(int? forceOutcome, string? actor = null);
 }
 
 /// <summary>One actor per oracle address: the only sender of that key's transactions, so replicas never race for nonces.</summary>

@@ -138,10 +138,7 @@ public sealed class StandaloneBookingSessions(
             schedule.Track(id, time.GetUtcNow().ToUnixTimeSeconds());
             if (command.ForceOutcome is { } forced)
             {
-                var force = await settlement.ForceAsync(booking, forced, ct);
-                var verdict = force.Refusal is { } why ? $"refused: {why}" : "accepted";
-                schedule.Audit(command.Actor, "force_outcome", id, $"{OutcomeNames.ToApi(forced)}: {verdict}", time.GetUtcNow().ToUnixTimeSeconds());
-                logger.LogWarning("Forced outcome {Outcome} for {BookingId} by {Actor}: {Verdict}", forced, id, command.Actor, verdict);
+                var force = await settlement.ForceAsync(booking, forced, command.Actor, ct);
                 return force.Refusal is { } refusal
                     ? new SessionResult<AttestationView>(SessionRefusal.ForceRefused, new AttestationView(forced, null, "refused", null) { Reason = refusal })
                     : View(force.Attestation!);

@@ -29,6 +29,12 @@ public sealed class SqliteBookingStore(IPresenceStore claims, SqliteObservedStor
         return Task.CompletedTask;
     }
 
+    public Task AuditAsync(BookingId id, string actor, string action, string detail, long nowUnix, CancellationToken ct)
+    {
+        settlement.Audit(actor, action, id, detail, nowUnix);
+        return Task.CompletedTask;
+    }
+
     public Task ScheduleAsync(BookingId id, long? dueAtUnix, string decision, long nowUnix, CancellationToken ct)
     {
         settlement.Schedule(id, dueAtUnix, decision, nowUnix);

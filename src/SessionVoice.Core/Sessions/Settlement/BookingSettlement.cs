@@ -194,7 +194,25 @@ public sealed class BookingSettlement(
     /// An operator's forced outcome. The contract is asked first (simulated): a force it would refuse is not
     /// stored. A force replaces an earlier force only while nothing was sent for it; any other recorded decision stands.
     /// </summary>
-    public async Task<ForceResult> ForceAsync(BookingSnapshot snapshot, Outcome outcome, CancellationToken ct)
+    public async Task<ForceResult> ForceAsync(BookingSnapshot snapshot, Outcome outcome, string actor, CancellationToken ct)
+    {
+        var result = await ForceCoreAsync(snapshot, outcome, ct);
+        var verdict = result.Refusal is { } why ? $"refused: {why}" : "accepted";
+        // Both runtimes keep the trail in the booking's own store: a SQLite table, or the booking actor's state.
+        await store.AuditAsync(snapshot.Id, actor, "force_outcome", $"{ForcedName(outcome)}: {verdict}", time.GetUtcNow().ToUnixTimeSeconds(), ct);
+        logger.LogWarning("Forced outcome {Outcome} for {BookingId} by {Actor}: {Verdict}", outcome, snapshot.Id, actor, verdict);
+        return result;
+    }
+
+    private static string ForcedName(Outcome outcome) => outcome switch
+    {
+        Outcome.Completed => "completed",
+        Outcome.NoShowHost => "no-show-host",
+        Outcome.NoShowGuest => "no-show-guest",
+        _ => "none",
+    };
+
+    private async Task<ForceResult> ForceCoreAsync(BookingSnapshot snapshot, Outcome outcome, CancellationToken ct)
     {
         var now = time.GetUtcNow().ToUnixTimeSeconds();
         var existing = await store.GetAttestationAsync(snapshot.Id, ct);

@@ -52,6 +52,9 @@ public interface IBookingStore
 
     Task UpdateAttestationAsync(BookingId id, AttestationStatus status, Hash32? txHash, string? detail, long nowUnix, CancellationToken ct);
 
+    /// <summary>Appends an operator's action on the booking (a forced outcome, accepted or refused) to its audit trail.</summary>
+    Task AuditAsync(BookingId id, string actor, string action, string detail, long nowUnix, CancellationToken ct);
+
     /// <summary>The next wake-up (null: finished) and a short note of the decision behind it.</summary>
     Task ScheduleAsync(BookingId id, long? dueAtUnix, string decision, long nowUnix, CancellationToken ct);
 
