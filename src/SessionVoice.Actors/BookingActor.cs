@@ -101,8 +101,9 @@ public sealed class BookingActor : Actor, IBookingActor, IRemindable
     }
 
 
-    public async Task<AttestResultDto> AttestAsync(int? forceOutcome, string? actor = null)
+    public async Task<AttestResultDto> AttestAsync(AttestRequestDto request)
     {
+        var (forceOutcome, actor) = (request.ForceOutcome, request.Actor);
         var booking = await _services.Bookings.GetAsync(BookingId, CancellationToken.None);
         if (booking is null)
         {

@@ -1,3 +1,4 @@
+using SessionVoice.Actors.Interfaces;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Sessions;
 
@@ -125,7 +126,7 @@ public class BookingActorTests
         await h.ClaimAsync(Party.Host, PresenceKind.Join);
         await h.ClaimAsync(Party.Guest, PresenceKind.Join);
         await h.Time.AdvanceToAsync(h.Chain.Anvil, h.Start + 4 * 60);
-        var first = await h.Actor.AttestAsync(null);
+        var first = await h.Actor.AttestAsync(new AttestRequestDto(null, null));
         Assert.Null(first.Refusal);
         // Answered once broadcast, not mined: the actor's turn never waits for a block.
         Assert.Equal("Pending", first.Attestation!.Status);
@@ -133,7 +134,7 @@ public class BookingActorTests
         await h.PlayChecksAsync();
         Assert.Equal("Final", (await h.Actor.GetStateAsync()).Attestation!.Status);
         var nonce = await h.Chain.Anvil.Eth.GetTransactionCountAsync(Testing.EscrowChain.Oracle, Core.Ethereum.BlockTag.Latest);
-        var second = await h.Activate().AttestAsync(null);
+        var second = await h.Activate().AttestAsync(new AttestRequestDto(null, null));
         Assert.Equal(first.Attestation.TxHash, second.Attestation!.TxHash);
         Assert.Equal(nonce, await h.Chain.Anvil.Eth.GetTransactionCountAsync(Testing.EscrowChain.Oracle, Core.Ethereum.BlockTag.Latest));
         Assert.False(h.Reminders.Reminders.ContainsKey(BookingActor.DecideReminder));
@@ -180,12 +181,12 @@ public class BookingActorTests
         await h.ClaimAsync(Party.Host, PresenceKind.Join);
         await h.PlayUntilAsync(h.Start + 60);
 
-        var refused = await h.Actor.AttestAsync((int)Outcome.NoShowGuest, "service-token@10.0.0.1");
+        var refused = await h.Actor.AttestAsync(new AttestRequestDto((int)Outcome.NoShowGuest, "service-token@10.0.0.1"));
         Assert.Equal(("force_refused", "grace not over"), (refused.Refusal, refused.Reason));
         Assert.Null((await h.Actor.GetStateAsync()).Attestation);
 
         await h.Time.AdvanceToAsync(h.Chain.Anvil, h.Start + 2 * 60 + 5);
-        var accepted = await h.Activate().AttestAsync((int)Outcome.NoShowGuest, "service-token@10.0.0.1");
+        var accepted = await h.Activate().AttestAsync(new AttestRequestDto((int)Outcome.NoShowGuest, "service-token@10.0.0.1"));
         Assert.Null(accepted.Refusal);
         Assert.Equal("Pending", accepted.Attestation!.Status);
 

@@ -21,6 +21,9 @@ public sealed record BookingStateDto(IReadOnlyList<PresenceDto> Claims, IReadOnl
 /// <summary><c>Reason</c>: why a forced outcome was refused (with <c>Refusal</c> "force_refused").</summary>
 public sealed record AttestResultDto(string? Refusal, AttestationDto? Attestation, int OnChainOutcome, long? NotBeforeUnix, string? Reason = null);
 
+/// <summary>An attest call: decide now, or take <c>ForceOutcome</c> (1–3) on behalf of <c>Actor</c> (audited). One argument: actor methods take one.</summary>
+public sealed record AttestRequestDto(int? ForceOutcome, string? Actor);
+
 public sealed record AttestationRequestDto(string BookingId, int Outcome, string MetricsHash);
 
 /// <summary>A submission result across the actor boundary; <c>Kind</c> names the SubmissionResult case.</summary>
@@ -42,8 +45,8 @@ public interface IBookingActor : IActor
     /// <summary>Schedules the booking's first decision (idempotent): a booking settles even if nobody joins.</summary>
     Task TrackAsync();
 
-    /// <summary>Decides now (or takes <paramref name="forceOutcome"/>, 1–3) and attests.</summary>
-    Task<AttestResultDto> AttestAsync(int? forceOutcome, string? actor = null);
+    /// <summary>Decides now (or takes the request's forced outcome, 1–3, audited) and takes one submission step.</summary>
+    Task<AttestResultDto> AttestAsync(AttestRequestDto request);
 }
 
 /// <summary>One actor per oracle address: the only sender of that key's transactions, so replicas never race for nonces.</summary>
