@@ -22,12 +22,23 @@ public sealed class ApiHost : WebApplicationFactory<Program>
     private readonly TimeProvider? _time;
     private readonly Action<IServiceCollection>? _services;
 
-    public ApiHost(IDictionary<string, string?> settings, TimeProvider? time = null, Action<IServiceCollection>? services = null)
+    /// <param name="anyAddressPort">
+    /// Listen on every address at this port instead of 127.0.0.1: for a sidecar in a container, which reaches the
+    /// host through the bridge. <c>UseKestrel(int)</c> always binds loopback; the options overload does not.
+    /// </param>
+    public ApiHost(IDictionary<string, string?> settings, TimeProvider? time = null, Action<IServiceCollection>? services = null, int? anyAddressPort = null)
     {
         _time = time;
         _services = services;
         _settings = new Dictionary<string, string?>(settings);
-        UseKestrel(0);
+        if (anyAddressPort is { } port)
+        {
+            UseKestrel(options => options.ListenAnyIP(port));
+        }
+        else
+        {
+            UseKestrel(0);
+        }
     }
 
     public static Dictionary<string, string?> BaseSettings(string dataDir) => new()
@@ -74,7 +85,9 @@ public sealed class ApiHost : WebApplicationFactory<Program>
     public HttpClient Client()
     {
         StartServer();
-        var address = Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        // Listening on every address shows as [::] or 0.0.0.0: the test itself connects over loopback.
+        var address = Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First()
+            .Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal);
         var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = new Uri(address) });
         client.Timeout = TimeSpan.FromSeconds(60);
         return client;

@@ -27,6 +27,34 @@ public class DaprEndToEndTests
 
 
     [Fact]
+    public async Task The_app_listens_where_a_sidecar_in_a_container_can_reach_it()
+    {
+        // What the end-to-end test below needs and cannot show without Docker: the app answers on an address
+        // other than loopback (a container reaches the host through its bridge, never through 127.0.0.1).
+        var external = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !System.Net.IPAddress.IsLoopback(a));
+        if (external is null)
+        {
+            Assert.Skip("this machine has no non-loopback IPv4 address to reach the app on");
+        }
+        var port = LoopbackPort.Free();
+        var settings = ApiHost.BaseSettings(ApiHost.TempDataDir());
+        settings["MOCK_ESCROW"] = "1";
+        settings["MOCK_HOST"] = AnvilAccounts.Address(AnvilAccounts.Host).ToString();
+        settings["MOCK_GUEST"] = AnvilAccounts.Address(AnvilAccounts.Guest).ToString();
+        await using var api = new ApiHost(settings, anyAddressPort: port);
+        using var local = api.Client();
+        Assert.True((await local.GetAsync("/health")).IsSuccessStatusCode);
+
+        using var viaBridge = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var answer = await viaBridge.GetAsync(new Uri($"http://{external}:{port}/health"));
+        Assert.True(answer.IsSuccessStatusCode, $"GET /health on {external}:{port} answered {(int)answer.StatusCode}");
+    }
+
+    [Fact]
     public async Task Through_a_real_sidecar_a_guest_alone_is_settled_as_a_host_no_show_by_reminder()
     {
         if (await DockerUnavailableReasonAsync() is { } reason)
@@ -54,9 +82,9 @@ public class DaprEndToEndTests
         var network = new NetworkBuilder().Build();
         await using var _ = network;
         var redis = new ContainerBuilder("redis:7-alpine").WithNetwork(network).WithNetworkAliases("redis").Build();
-        var placement = new ContainerBuilder($"daprio/placement:{DaprVersion}").WithNetwork(network).WithNetworkAliases("placement")
+        var placement = new ContainerBuilder($"ghcr.io/dapr/placement:{DaprVersion}").WithNetwork(network).WithNetworkAliases("placement")
             .WithCommand("./placement", "--port", "50005").Build();
-        var scheduler = new ContainerBuilder($"daprio/scheduler:{DaprVersion}").WithNetwork(network).WithNetworkAliases("scheduler")
+        var scheduler = new ContainerBuilder($"ghcr.io/dapr/scheduler:{DaprVersion}").WithNetwork(network).WithNetworkAliases("scheduler")
             .WithCommand("./scheduler", "--port", "50006", "--etcd-data-dir", "/tmp/etcd").Build();
         await using var r = redis;
         await using var p = placement;
@@ -64,7 +92,7 @@ public class DaprEndToEndTests
         await Task.WhenAll(redis.StartAsync(), placement.StartAsync(), scheduler.StartAsync());
 
         var appPort = LoopbackPort.Free();
-        var daprd = new ContainerBuilder($"daprio/daprd:{DaprVersion}").WithNetwork(network)
+        var daprd = new ContainerBuilder($"ghcr.io/dapr/daprd:{DaprVersion}").WithNetwork(network)
             .WithExtraHost("host.docker.internal", "host-gateway")
             .WithResourceMapping(new DirectoryInfo(components), "/components")
             .WithCommand("./daprd", "--app-id", "session-voice", "--app-port", appPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -73,7 +101,8 @@ public class DaprEndToEndTests
                 "--dapr-http-port", "3500", "--dapr-grpc-port", "50001")
             .WithPortBinding(3500, true)
             .WithPortBinding(50001, true)
-            .WithWaitStrategy(Wait.ForUnixContainer().UntilHttpRequestIsSucceeded(h => h.ForPort(3500).ForPath("/v1.0/healthz/outbound")))
+            // daprd answers its health endpoints 204, not the 200 Testcontainers waits for by default.
+            .WithWaitStrategy(Wait.ForUnixContainer().UntilHttpRequestIsSucceeded(h => h.ForPort(3500).ForPath("/v1.0/healthz/outbound").ForStatusCode(System.Net.HttpStatusCode.NoContent)))
             .Build();
         await using var d = daprd;
         await daprd.StartAsync();
@@ -87,7 +116,8 @@ public class DaprEndToEndTests
         settings["urls"] = $"http://0.0.0.0:{appPort}";
         // A one-minute session: settle is capped at D/4 = 15 s, so the decision comes seconds after the start.
         settings["SETTLE_SECONDS"] = "15";
-        await using var api = new ApiHost(settings);
+        // The sidecar is in a container: the app must listen where the bridge reaches it, not on loopback.
+        await using var api = new ApiHost(settings, anyAddressPort: appPort);
         using var client = api.Client();
 
         var booking = await chain.CreateBookingAsync(await chain.NowAsync() + 5, durationMins: 1, graceMins: 0, minOverlapMins: 1);
