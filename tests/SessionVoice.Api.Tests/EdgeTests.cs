@@ -28,6 +28,34 @@ public class EdgeTests(ChainApiFixture fx) : IClassFixture<ChainApiFixture>
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData("/auth/nonce", "wallet")]
+    [InlineData("/auth", "wallet")]
+    [InlineData("/auth/verify", "wallet")]
+    [InlineData("/session/join", "booking_id")]
+    public async Task A_string_that_is_not_text_is_a_400_not_a_500(string path, string field)
+    {
+        var token = path == "/session/join" ? await fx.Client.SignInAsync(AnvilAccounts.Signer(AnvilAccounts.Host)) : null;
+        // A lone surrogate: valid JSON, but no UTF-16 string can hold it.
+        var surrogate = await fx.Client.PostRawAsync(path, "{\"" + field + "\":\"\\ud800\"}", token);
+        await surrogate.AssertErrorAsync(400, $"{field} must be valid text");
+
+        // Raw bytes that are not UTF-8 inside the string.
+        using var raw = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new ByteArrayContent([.. "{\""u8, .. System.Text.Encoding.ASCII.GetBytes(field), .. "\":\"a"u8, 0xFF, 0xFE, .. "\"}"u8]),
+        };
+        raw.Content.Headers.ContentType = new("application/json");
+        if (token is not null)
+        {
+            raw.Headers.Authorization = new("Bearer", token);
+        }
+        var response = await fx.Client.SendAsync(raw);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await response.JsonAsync()).TryGetProperty("error", out _));
+        Assert.Equal(HttpStatusCode.OK, (await fx.Client.GetAsync("/health")).StatusCode);
+    }
+
     [Fact]
     public async Task A_one_megabyte_body_is_refused_early_and_the_service_stays_up()
     {

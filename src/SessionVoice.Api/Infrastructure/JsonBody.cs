@@ -67,6 +67,15 @@ public sealed class JsonBody
             error = $"{name} must be a string";
             return null;
         }
-        return value.GetString();
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            // A lone surrogate escape ("\ud800") or raw bytes that are not UTF-8: well-formed JSON, but no text.
+            error = $"{name} must be valid text";
+            return null;
+        }
     }
 }
