@@ -118,6 +118,8 @@ public static class Hosting
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<JwtTokens>((options, jwt) =>
         {
             options.MapInboundClaims = false;
+            // WWW-Authenticate says "Bearer" and nothing about why a token failed (key, expiry, issuer).
+            options.IncludeErrorDetails = false;
             options.TokenValidationParameters = jwt.ValidationParameters();
         });
         services.AddAuthorization();

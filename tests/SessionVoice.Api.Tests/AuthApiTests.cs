@@ -123,6 +123,35 @@ public class AuthApiTests(ChainApiFixture fx) : IClassFixture<ChainApiFixture>
     }
 
     [Fact]
+    public async Task A_used_nonce_in_another_letter_case_is_not_a_fresh_one()
+    {
+        var nonce = (await (await fx.Client.PostJsonAsync("/auth/nonce", new { wallet = Guest.Address.ToString() })).JsonAsync()).GetProperty("nonce").GetString()!;
+        Assert.Equal(nonce.ToLowerInvariant(), nonce);
+        var first = await fx.Client.PostJsonAsync("/auth/verify", new { wallet = Guest.Address.ToString(), nonce, signature = PersonalMessage.Sign(nonce, Guest).ToHex() });
+        Assert.True(first.IsSuccessStatusCode, await first.Content.ReadAsStringAsync());
+
+        // The same nonce spelled otherwise, with a fresh signature over that very string.
+        var firstLetter = nonce.IndexOf(nonce.First(char.IsLetter), StringComparison.Ordinal);
+        foreach (var respelled in new[] { nonce.ToUpperInvariant(), nonce[..firstLetter] + char.ToUpperInvariant(nonce[firstLetter]) + nonce[(firstLetter + 1)..] })
+        {
+            Assert.NotEqual(nonce, respelled);
+            await (await fx.Client.PostJsonAsync("/auth/verify", new { wallet = Guest.Address.ToString(), nonce = respelled, signature = PersonalMessage.Sign(respelled, Guest).ToHex() }))
+                .AssertErrorAsync(401, "invalid or expired nonce");
+        }
+    }
+
+    [Fact]
+    public async Task A_refused_token_is_answered_without_saying_why()
+    {
+        var forged = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIweDAxIiwiZXhwIjoxfQ.c2lnbmF0dXJl";
+        var response = await fx.Client.GetAsync("/session/1/stats", forged);
+
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, response.StatusCode);
+        var challenge = string.Join(", ", response.Headers.WwwAuthenticate.Select(h => h.ToString()));
+        Assert.Equal("Bearer", challenge);
+    }
+
+    [Fact]
     public async Task A_bad_signature_does_not_burn_the_nonce()
     {
         var nonce = (await (await fx.Client.PostJsonAsync("/auth/nonce", new { wallet = Guest.Address.ToString() })).JsonAsync()).GetProperty("nonce").GetString()!;

@@ -26,11 +26,17 @@ public sealed class SignInNonces(ServiceSettings settings)
         return Convert.ToHexStringLower(nonce);
     }
 
+    private static readonly System.Buffers.SearchValues<char> LowercaseHex = System.Buffers.SearchValues.Create("0123456789abcdef");
+
+    private static bool IsLowercaseHex(string text) => !text.AsSpan().ContainsAnyExcept(LowercaseHex);
+
     /// <summary>True when the nonce was issued by us, for this wallet, and has not expired.</summary>
     public bool IsValid(string nonce, Address wallet, long nowUnix, out long expiresAtUnix)
     {
         expiresAtUnix = 0;
-        if (nonce.Length != 2 * (RandomBytes + 8 + MacBytes) || !Hex.TryDecode(nonce, out var bytes) || nonce.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+        // Only the spelling we issue (lowercase hex): single use is recorded per nonce string, so "ABC…" must not
+        // be a second, unused spelling of "abc…".
+        if (nonce.Length != 2 * (RandomBytes + 8 + MacBytes) || !IsLowercaseHex(nonce) || !Hex.TryDecode(nonce, out var bytes))
         {
             return false;
         }
