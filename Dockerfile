@@ -6,7 +6,7 @@
 #
 # This is the JIT build, because the image runs Dapr mode (the Dapr SDK's actor runtime needs
 # reflection and dynamic code). The standalone host also has a native, ahead-of-time build
-# (NATIVE=1 ./run.sh, README "Performance"), which refuses Dapr mode.
+# (NATIVE=1 ./run.sh, docs/performance.md), which refuses Dapr mode.
 #
 # The image holds no secrets and no state: state lives in DATA_DIR (/data), which Kubernetes
 # mounts as an emptyDir (standalone SQLite) next to an emptyDir at /tmp, with a read-only root fs.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Settlement at scale (docs: README "Performance", Settlement): anvil on 127.0.0.1 with a free port (never
+# Settlement at scale (figures: bench/SETTLEMENT.md): anvil on 127.0.0.1 with a free port (never
 # 8545/8600), the escrow deployed, bookings created in bulk, and the service's own standalone composition
 # (Hosting.AddSessionVoice: watcher, SettlementLoop, SQLite store, EscrowClient, OracleSubmitter) run
 # in-process with its clock moved together with anvil's. Prints one table per run. Bounded: each run stops
