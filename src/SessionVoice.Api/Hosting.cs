@@ -62,7 +62,7 @@ public static class Hosting
             services.AddSingleton(sp => new EscrowClient(sp.GetRequiredService<EthClient>(), settings.EscrowAddress!.Value));
             services.AddSingleton(sp => ReadChain(sp.GetRequiredService<EthClient>(), settings));
             services.AddSingleton<IBookingDirectory>(sp => new ChainBookingDirectory(sp.GetRequiredService<EscrowClient>(), sp.GetRequiredService<TimeProvider>()));
-            services.AddSingleton<IChainClock>(sp => new ChainClock(sp.GetRequiredService<EthClient>(), sp.GetRequiredService<TimeProvider>()));
+            services.AddSingleton<IChainClock>(sp => new ChainClock(sp.GetRequiredService<EthClient>()));
         }
         services.AddSingleton(new OracleStatus(settings.Oracle?.Address));
         services.AddSingleton<OracleMetrics>();

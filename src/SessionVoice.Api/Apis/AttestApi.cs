@@ -5,6 +5,7 @@ using SessionVoice.Api.Infrastructure;
 using SessionVoice.Api.Sessions;
 using SessionVoice.Api.Settlement;
 using SessionVoice.Core.Escrow;
+using SessionVoice.Core.Sessions;
 
 namespace SessionVoice.Api.Apis;
 

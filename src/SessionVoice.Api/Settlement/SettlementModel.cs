@@ -19,29 +19,6 @@ public sealed record SettlementProgress(int Undecided, int Waiting, int Finished
     public int this[AttestationStatus status] => Attestations.TryGetValue(status, out var n) ? n : 0;
 }
 
-public static class OutcomeNames
-{
-    public static string ToApi(Outcome outcome) => outcome switch
-    {
-        Outcome.Completed => "completed",
-        Outcome.NoShowHost => "no-show-host",
-        Outcome.NoShowGuest => "no-show-guest",
-        _ => "none",
-    };
-
-    public static bool TryParse(string? text, out Outcome outcome)
-    {
-        outcome = text switch
-        {
-            "completed" => Outcome.Completed,
-            "no-show-host" => Outcome.NoShowHost,
-            "no-show-guest" => Outcome.NoShowGuest,
-            _ => Outcome.None,
-        };
-        return outcome != Outcome.None;
-    }
-}
-
 /// <summary>
 /// The one naming style of every value this API answers with: lowercase, words joined by hyphens
 /// ("no-show-guest", "window-missed", "attested"). Enum names never reach a response as they are.

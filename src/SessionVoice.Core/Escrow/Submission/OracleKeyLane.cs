@@ -81,22 +81,11 @@ public sealed class OracleKeyLane(Address account)
         }
     }
 
-    private readonly Lock _headGate = new();
-    private (Task<ulong> Head, long ReadAt)? _head;
+    private SharedRead<ulong>? _head;
 
     /// <summary>The chain's head, asked of the node at most once per <see cref="FeeQuoteMaxAge"/> for the whole lane (confirmation counts).</summary>
-    internal Task<ulong> HeadAsync(EthClient eth, CancellationToken ct)
-    {
-        lock (_headGate)
-        {
-            var now = Stopwatch.GetTimestamp();
-            if (_head is not { } last || last.Head.IsFaulted || last.Head.IsCanceled || Stopwatch.GetElapsedTime(last.ReadAt, now) > FeeQuoteMaxAge)
-            {
-                _head = (eth.BlockNumberAsync(CancellationToken.None), now);
-            }
-            return _head.Value.Head.WaitAsync(ct);
-        }
-    }
+    internal Task<ulong> HeadAsync(EthClient eth, CancellationToken ct) =>
+        LazyInitializer.EnsureInitialized(ref _head, () => new SharedRead<ulong>(() => eth.BlockNumberAsync(CancellationToken.None), FeeQuoteMaxAge)).GetAsync(ct);
 
     /// <summary>The booking has a transaction out (resumed, replaced, re-sent): it holds a place whatever the count.</summary>
     internal void Occupy(BookingId id)

@@ -199,18 +199,10 @@ public sealed class BookingSettlement(
         var result = await ForceCoreAsync(snapshot, outcome, ct);
         var verdict = result.Refusal is { } why ? $"refused: {why}" : "accepted";
         // Both runtimes keep the trail in the booking's own store: a SQLite table, or the booking actor's state.
-        await store.AuditAsync(snapshot.Id, actor, "force_outcome", $"{ForcedName(outcome)}: {verdict}", time.GetUtcNow().ToUnixTimeSeconds(), ct);
+        await store.AuditAsync(snapshot.Id, actor, "force_outcome", $"{OutcomeNames.ToApi(outcome)}: {verdict}", time.GetUtcNow().ToUnixTimeSeconds(), ct);
         logger.LogWarning("Forced outcome {Outcome} for {BookingId} by {Actor}: {Verdict}", outcome, snapshot.Id, actor, verdict);
         return result;
     }
-
-    private static string ForcedName(Outcome outcome) => outcome switch
-    {
-        Outcome.Completed => "completed",
-        Outcome.NoShowHost => "no-show-host",
-        Outcome.NoShowGuest => "no-show-guest",
-        _ => "none",
-    };
 
     private async Task<ForceResult> ForceCoreAsync(BookingSnapshot snapshot, Outcome outcome, CancellationToken ct)
     {
