@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // One bounded autocannon run against 127.0.0.1; prints one JSON line with the figures (req/s, p50 and
 // p99 in ms with two decimals, errors).
-//   node load.js <url> <connections> <amount> [--bodies file.json] [--body json] [--token jwt]
+//   node load.js <url> <connections> <amount> [--bodies file.json] [--body json] [--token jwt] [--get]
 // With --bodies, every request takes the next body (each one used once: replay protection stays on).
 'use strict';
 const fs = require('fs');
@@ -25,12 +25,12 @@ let lastResponse = started;
 
 const instance = autocannon({
   url,
-  method: 'POST',
+  method: rest.includes('--get') ? 'GET' : 'POST',
   headers,
   connections: Number(connections),
   amount: Number(amount),
   timeout: 10,
-  body: bodies ? undefined : (opt('--body') ?? ''),
+  body: bodies || rest.includes('--get') ? undefined : (opt('--body') ?? ''),
   requests: bodies ? [{ setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }) }] : undefined,
 }, (err, result) => {
   if (err) { console.error(err); process.exit(1); }

@@ -2,15 +2,20 @@
 # Loopback load scenario (127.0.0.1 only, bounded by request count): starts a devnet and the service
 # (./run.sh), then runs POST /auth, /auth/verify, /session/join and /webhooks/agora at 16 and 64
 # connections with autocannon from tools/ (after an unreported warm-up), and prints a table with
-# req/s, p50, p99, errors, the service's peak RSS, and how long a fresh start takes to be ready.
+# the server's CPU time per request (utime + stime of the service process from /proc/PID/stat,
+# before and after each run, divided by the requests), req/s, p50, p99, errors, the service's peak
+# RSS, and how long a fresh start takes to be ready. On a small machine shared with the load
+# generator req/s mostly says who got the cores; CPU per request is the figure that carries over.
 # Every /auth and /auth/verify request is a distinct, freshly signed message.
+#   CLIENT=autocannon: the health and join rows with autocannon's own CLI instead of load.js (the
+#   ranking must not depend on the client; sign-in rows need a fresh body per request: load.js only).
 #   AMOUNT (requests per run, default 40000; half for /auth/verify, a quarter for the warm-up),
 #   RUNS (runs per row, default 5: the table shows the median of each figure),
 #   PORT (3400; PORT+1 for the ready-time starts), ANVIL_PORT (8600),
 #   NATIVE=1 (measure the ahead-of-time compiled build, as `NATIVE=1 ./run.sh` runs it; JIT otherwise)
-# Arguments pick rows (auth verify join webhooks ready); none means all of them.
+# Arguments pick rows (health auth verify join webhooks ready); none means all of them.
 set -euo pipefail
-rows=${*:-auth verify join webhooks ready}
+rows=${*:-health auth verify join webhooks ready}
 want() { [[ " $rows " == *" $1 "* ]]; }
 cd "$(dirname "$0")/.."
 AMOUNT=${AMOUNT:-40000}
@@ -40,13 +45,50 @@ base="http://127.0.0.1:$PORT"
 HOST_KEY=0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a
 token=$(gen token "$base" "$HOST_KEY")
 
-# median LABEL C: JSON lines ({rps,p50,p99,errors}) on stdin -> one table row, the median of each
-# figure over the runs and the sum of errors.
+# median LABEL C: JSON lines ({cpu,rps,p50,p99,errors}) on stdin -> one table row, the median of
+# each figure over the runs and the sum of errors.
 median() { node -e '
   const runs = require("fs").readFileSync(0, "utf8").trim().split("\n").map(JSON.parse);
   const mid = (k) => { const v = runs.map(r => r[k]).sort((a, b) => a - b); return v[Math.floor(v.length / 2)]; };
-  console.log(`| ${process.argv[1]} | ${process.argv[2]} | ${mid("rps")} | ${mid("p50")} | ${mid("p99")} | ${runs.reduce((n, r) => n + r.errors, 0)} |`);
+  console.log(`| ${process.argv[1]} | ${process.argv[2]} | ${mid("cpu")} | ${mid("rps")} | ${mid("p50")} | ${mid("p99")} | ${runs.reduce((n, r) => n + r.errors, 0)} |`);
 ' "$1" "$2"; }
+
+# CPU time the service process has used, in clock ticks (fields 14 and 15 of /proc/PID/stat, counted
+# after the command name, which may hold spaces).
+hz=$(getconf CLK_TCK)
+cpu_ticks() { sed -E 's/^.*\) //' "/proc/$svc/stat" | awk '{print $12 + $13}'; }
+# measured N CMD...: runs one load command (one JSON line out) and adds "cpu", the service's CPU
+# microseconds per request over the run (N requests).
+measured() {
+  local n=$1 t0 t1 line
+  shift
+  t0=$(cpu_ticks)
+  line=$("$@")
+  t1=$(cpu_ticks)
+  node -e 'const r = JSON.parse(process.argv[1]); r.cpu = Math.round((process.argv[2] * 1e6 / process.argv[3]) / (r.total || process.argv[4])); console.log(JSON.stringify(r));' \
+    "$line" "$((t1 - t0))" "$hz" "$n"
+}
+# client URL C N [load.js options]: one bounded run with load.js, or with autocannon's CLI when
+# CLIENT=autocannon (fixed body only); both print {rps,p50,p99,errors}.
+client() {
+  local url=$1 c=$2 n=$3
+  shift 3
+  if [ "${CLIENT:-load.js}" != autocannon ]; then node bench/load.js "$url" "$c" "$n" "$@"; return; fi
+  local args=(-c "$c" -a "$n" -j -t 10) method=POST
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --get) method=GET ;;
+      --body) args+=(-b "$2" -H content-type=application/json); shift ;;
+      --token) args+=(-H "authorization=Bearer $2"); shift ;;
+      *) echo "CLIENT=autocannon cannot do $1" >&2; return 1 ;;
+    esac
+    shift
+  done
+  node tools/node_modules/autocannon/autocannon.js "${args[@]}" -m "$method" "$url" 2>/dev/null | node -e '
+    const r = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    console.log(JSON.stringify({ rps: Math.round(r.requests.total / r.duration), p50: r.latency.p50, p99: r.latency.p99,
+      errors: r.errors + r.timeouts + r.non2xx, total: r.requests.total }));'
+}
 webhooks() {
   dotnet bench/SessionVoice.LoadTest/bin/Release/net10.0/SessionVoice.LoadTest.dll "$base" load-test-webhook-secret heaven-6343-1 $((0xFA4293BC)) "$1" "$2" |
     sed -E 's/webhooks: [0-9]+ events, [0-9]+ connections, ([0-9]+) events\/s, p50 ([0-9.]+) ms, p99 ([0-9.]+) ms, errors ([0-9]+)/{"rps":\1,"p50":\2,"p99":\3,"errors":\4}/'
@@ -57,34 +99,40 @@ warm=$((AMOUNT / 4))
 gen auth "$warm" "$work/warm.json" >/dev/null
 node bench/load.js "$base/auth" 16 "$warm" --bodies "$work/warm.json" >/dev/null
 node bench/load.js "$base/session/join" 16 "$warm" --body '{"booking_id":"1"}' --token "$token" >/dev/null
+node bench/load.js "$base/health" 16 "$warm" --get >/dev/null
 webhooks "$warm" 16 >/dev/null
 
 build="JIT (dotnet run)"
 [ "${NATIVE:-0}" = 1 ] && build="native (PublishAot, artifacts/native)"
 echo "build: $build"
-echo "median of $RUNS runs per row, $AMOUNT requests per run ($((AMOUNT / 2)) for /auth/verify)"
-printf '| endpoint | connections | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|\n'
-want auth && for c in 16 64; do
+echo "client: ${CLIENT:-load.js}; median of $RUNS runs per row, $AMOUNT requests per run ($((AMOUNT / 2)) for /auth/verify)"
+printf '| endpoint | connections | server CPU µs/req | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|---|\n'
+want health && for c in 16 64; do
+  for _ in $(seq "$RUNS"); do
+    measured "$AMOUNT" client "$base/health" "$c" "$AMOUNT" --get
+  done | median "GET /health" "$c"
+done
+[ "${CLIENT:-load.js}" = autocannon ] || { want auth && for c in 16 64; do
   for _ in $(seq "$RUNS"); do
     gen auth "$AMOUNT" "$work/auth.json" >/dev/null
-    node bench/load.js "$base/auth" "$c" "$AMOUNT" --bodies "$work/auth.json"
+    measured "$AMOUNT" node bench/load.js "$base/auth" "$c" "$AMOUNT" --bodies "$work/auth.json"
   done | median "POST /auth" "$c"
-done
-want verify && for c in 16 64; do
+done; }
+[ "${CLIENT:-load.js}" = autocannon ] || { want verify && for c in 16 64; do
   n=$((AMOUNT / 2))
   for _ in $(seq "$RUNS"); do
     gen verify "$base" "$n" "$work/verify.json" >/dev/null
-    node bench/load.js "$base/auth/verify" "$c" "$n" --bodies "$work/verify.json"
+    measured "$n" node bench/load.js "$base/auth/verify" "$c" "$n" --bodies "$work/verify.json"
   done | median "POST /auth/verify" "$c"
-done
+done; }
 want join && for c in 16 64; do
   for _ in $(seq "$RUNS"); do
-    node bench/load.js "$base/session/join" "$c" "$AMOUNT" --body '{"booking_id":"1"}' --token "$token"
+    measured "$AMOUNT" client "$base/session/join" "$c" "$AMOUNT" --body '{"booking_id":"1"}' --token "$token"
   done | median "POST /session/join" "$c"
 done
 join_rss=$(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$svc/status")
 want webhooks && for c in 16 64; do
-  for _ in $(seq "$RUNS"); do webhooks "$AMOUNT" "$c"; done | median "POST /webhooks/agora" "$c"
+  for _ in $(seq "$RUNS"); do measured "$AMOUNT" webhooks "$AMOUNT" "$c"; done | median "POST /webhooks/agora" "$c"
 done
 echo
 echo "peak RSS of the service: $join_rss after the sign-in and join runs, $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$svc/status") after all runs"
