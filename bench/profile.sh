@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Where the service's CPU goes under load: starts a devnet and the service (./run.sh), warms it up,
+# then samples the service process with Linux perf (call graphs, 1999 Hz) during one bounded
+# loopback run per endpoint and prints the share of samples per module and the top symbols.
+#   bench/profile.sh [health|join] ...   (default: join health)
+#   NATIVE=1 profiles the ahead-of-time build; JIT code is named through perf maps
+#   (DOTNET_PerfMapEnabled=1, with W^X off so the JIT's code is in memory perf can attribute).
+#   AMOUNT (requests per run, 40000), PORT (3500), ANVIL_PORT (8700), OUT (artifacts/profile).
+# Needs perf (Debian: linux-perf) and the permission to use it (root, or perf_event_paranoid <= 1).
+set -euo pipefail
+rows=${*:-join health}
+cd "$(dirname "$0")/.."
+command -v perf >/dev/null || { echo "perf is missing (apt-get install linux-perf)"; exit 1; }
+AMOUNT=${AMOUNT:-40000}
+OUT=${OUT:-artifacts/profile}
+mkdir -p "$OUT"
+work=$(mktemp -d)
+export PORT=${PORT:-3500} ANVIL_PORT=${ANVIL_PORT:-8700} AUTH_RATE_LIMIT_PER_MINUTE=100000000 Logging__LogLevel__Default=Warning
+export DATA_DIR="$work/data" DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
+runner=
+cleanup() {
+  [ -n "$runner" ] && { kill -TERM -- "-$runner" 2>/dev/null || true; wait "$runner" 2>/dev/null || true; }
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+dotnet build -c Release bench/SessionVoice.LoadGen --nologo -v q >/dev/null
+setsid ./run.sh >"$work/run.log" 2>&1 &
+runner=$!
+for _ in $(seq 600); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.5; done
+svc=$(ss -Hltnp "sport = :$PORT" | sed -nE 's/.*pid=([0-9]+).*/\1/p' | head -1)
+[ -n "$svc" ] || { echo "service did not start"; tail -20 "$work/run.log"; exit 1; }
+base="http://127.0.0.1:$PORT"
+token=$(dotnet bench/SessionVoice.LoadGen/bin/Release/net10.0/SessionVoice.LoadGen.dll token "$base" 0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a)
+args_of() {
+  case $1 in
+    join) echo "/session/join --body {\"booking_id\":\"1\"} --token $token" ;;
+    health) echo "/health --get" ;;
+    *) echo "unknown row $1" >&2; exit 2 ;;
+  esac
+}
+for row in $rows; do
+  read -r path opts <<<"$(args_of "$row")"
+  # shellcheck disable=SC2086
+  node bench/load.js "$base$path" 16 "$((AMOUNT / 2))" $opts >/dev/null   # warm-up
+  perf record -F 1999 -g -p "$svc" -o "$work/$row.data" -- sleep 3600 2>/dev/null &
+  recorder=$!
+  sleep 0.5
+  # shellcheck disable=SC2086
+  echo "$row: $(node bench/load.js "$base$path" 16 "$AMOUNT" $opts)"
+  kill -INT "$recorder"; wait "$recorder" 2>/dev/null || true
+  {
+    echo "# $row, ${NATIVE:+native}${NATIVE:-JIT}, $AMOUNT requests at 16 connections: share of samples per module"
+    perf report -i "$work/$row.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -15
+    echo "# top symbols"
+    perf report -i "$work/$row.data" --no-children --sort sym --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -60
+  } > "$OUT/$row.txt"
+  echo "  -> $OUT/$row.txt"
+done
