@@ -61,7 +61,8 @@ public static class Hosting
             services.AddSingleton(sp => new EthClient(new JsonRpcClient(sp.GetRequiredService<HttpClient>(), settings.RpcUrl!)));
             services.AddSingleton(sp => new EscrowClient(sp.GetRequiredService<EthClient>(), settings.EscrowAddress!.Value));
             services.AddSingleton(sp => ReadChain(sp.GetRequiredService<EthClient>(), settings));
-            services.AddSingleton<IBookingDirectory>(sp => new ChainBookingDirectory(sp.GetRequiredService<EscrowClient>(), sp.GetRequiredService<TimeProvider>()));
+            services.AddSingleton<IBookingDirectory>(sp => new ChainBookingDirectory(
+                sp.GetRequiredService<EscrowClient>(), sp.GetRequiredService<TimeProvider>(), new BookingLookupOptions { RequestConcurrency = settings.BookingLookupConcurrency }));
             services.AddSingleton<IChainClock>(sp => new ChainClock(sp.GetRequiredService<EthClient>()));
         }
         services.AddSingleton(new OracleStatus(settings.Oracle?.Address));
@@ -131,6 +132,10 @@ public static class Hosting
             limiter.AddPolicy(AuthApi.RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
                 http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = settings.AuthRateLimitPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            // Per signed-in wallet (authorization runs first, so only valid tokens get here).
+            limiter.AddPolicy(SessionApi.RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
+                JwtTokens.WalletOf(http.User)?.ToString() ?? "anonymous",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = settings.SessionRateLimitPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
         });
 
         // Browsers (the web client) call from their own origin. Sign-in is a bearer token in the

@@ -1,3 +1,5 @@
+using SessionVoice.Core.Sessions;
+using Microsoft.Extensions.DependencyInjection;
 using System.Diagnostics;
 using System.Text.Json;
 using SessionVoice.Core.Agora;
@@ -81,10 +83,11 @@ public class WebhookApiTests
     }
 
     [Fact]
-    public async Task The_answer_does_not_wait_on_the_chain()
+    public async Task The_answer_does_not_wait_on_the_chain_for_a_booking_already_looked_up()
     {
         var s = await SettlementScenario.StartAsync(extraSettings: WithSecret());
         var (hostUid, _) = AgoraUid.ForParticipants(s.Booking.Host, s.Booking.Guest);
+        Assert.NotNull(await s.Api.Services.GetRequiredService<IBookingDirectory>().Requests.GetAsync(s.Booking.Id, default));
         await s.Chain.Anvil.DisposeAsync();
         var watch = Stopwatch.StartNew();
         var response = await Webhooks.PostAsync(s.Client, Webhooks.Body(103, $"heaven-6343-{s.Booking.Id}", hostUid, s.Time.GetUtcNow().ToUnixTimeSeconds()));

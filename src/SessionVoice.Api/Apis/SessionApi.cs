@@ -79,13 +79,16 @@ public sealed record MetricsView(
 /// <summary>Joining a booking's channel, renewing its token, leaving, and the session's figures.</summary>
 public static class SessionApi
 {
+    /// <summary>Joins, renewals and stats per wallet (SESSION_RATE_LIMIT_PER_MINUTE); leaving is never refused.</summary>
+    public const string RateLimitPolicy = "session";
+
     public static IEndpointRouteBuilder MapSessionApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/session").RequireAuthorization().WithTags("Session");
-        group.MapPost("/join", JoinAsync).WithSummary("Enter the booking's Agora channel");
+        group.MapPost("/join", JoinAsync).RequireRateLimiting(RateLimitPolicy).WithSummary("Enter the booking's Agora channel");
         group.MapPost("/{id}/leave", LeaveAsync).WithSummary("Record that the caller left");
-        group.MapPost("/{id}/token", RenewAsync).WithSummary("A fresh token for the same channel and uid");
-        group.MapGet("/{id}/stats", StatsAsync).WithSummary("Presence and overlap so far (host or guest only)");
+        group.MapPost("/{id}/token", RenewAsync).RequireRateLimiting(RateLimitPolicy).WithSummary("A fresh token for the same channel and uid");
+        group.MapGet("/{id}/stats", StatsAsync).RequireRateLimiting(RateLimitPolicy).WithSummary("Presence and overlap so far (host or guest only)");
         return app;
     }
 
@@ -174,7 +177,7 @@ public static class SessionApi
                 report.Summary.OverlapMs / 1000,
                 report.Summary.HostSeen,
                 report.Summary.GuestSeen),
-            report.Attestation is { } a ? new AttestationStatusView(OutcomeNames.ToApi(a.Outcome), ApiNames.Of(a.Status), a.TxHash?.ToString(), a.Detail) : null,
+            report.Attestation is { } a ? new AttestationStatusView(OutcomeNames.ToApi(a.Outcome), ApiNames.Of(a.Status), a.TxHash?.ToString(), SubmissionReasons.Public(a.Detail)) : null,
             report.Attestation is { } m ? new MetricsView(Hex.Encode(m.Preimage), m.MetricsHash.ToString(), PreimageFields(m.Preimage)) : null));
     }
 

@@ -18,6 +18,12 @@ public static class WebhookApi
 {
     private const int MaxBodyBytes = 64 * 1024;
 
+    /// <summary>Event times further than this before the slot's start, after its end or after now are not presence.</summary>
+    public const long TsMarginSeconds = 3600;
+
+    /// <summary>Agora waits 10 s for an answer: the booking lookup gets a part of that.</summary>
+    private static readonly TimeSpan LookupTimeout = TimeSpan.FromSeconds(5);
+
     public static IEndpointRouteBuilder MapWebhookApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/webhooks/agora", ReceiveAsync).WithTags("Webhooks").WithSummary("Agora NCS channel events (signed)");
@@ -25,7 +31,7 @@ public static class WebhookApi
     }
 
     public static async Task<IResult> ReceiveAsync(
-        HttpRequest request, ServiceSettings settings, ChainInfo chain, IObservedSink observed, TimeProvider time, ILogger<ObservedEvent> logger, CancellationToken ct)
+        HttpRequest request, ServiceSettings settings, ChainInfo chain, IBookingDirectory bookings, IObservedSink observed, TimeProvider time, ILogger<ObservedEvent> logger, CancellationToken ct)
     {
         if (settings.WebhookSecret is not { } secret)
         {
@@ -51,7 +57,8 @@ public static class WebhookApi
         var parsed = NcsNotice.Parse(body);
         if (parsed is not NcsParseResult.Parsed { Notice: var notice })
         {
-            return ApiError.BadRequest(parsed is NcsParseResult.Invalid invalid ? invalid.Error : "malformed notice");
+            // Never the parser's own words: a fixed message.
+            return ApiError.BadRequest("malformed notice");
         }
         var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         // Not ours (another product, the Console's check, another app's or chain's channel): acknowledge only.
@@ -70,6 +77,27 @@ public static class WebhookApi
         if (!notice.TryGetObservedEvent(out var e))
         {
             return ApiError.BadRequest("join and leave events need uid, clientSeq and ts");
+        }
+        // Only bookings that exist, and only times around their slot: nothing is kept or tracked for made-up
+        // channels, and ts = 0 or 2^40-1 counts for nothing. The lookup is the cached request lane; when the node
+        // cannot say, a 503 makes Agora send the event again later.
+        BookingSnapshot? booking;
+        try
+        {
+            booking = await bookings.Requests.GetAsync(bookingId, ct).WaitAsync(LookupTimeout, ct);
+        }
+        catch (Exception ex) when (ex is TimeoutException or Core.Ethereum.RpcException or HttpRequestException)
+        {
+            Count("lookup_unavailable");
+            return ApiError.Result(StatusCodes.Status503ServiceUnavailable, "booking lookup unavailable");
+        }
+        if (booking is null)
+        {
+            return Ok(false);
+        }
+        if (e.TsSeconds < booking.Slot.StartTime - TsMarginSeconds || e.TsSeconds > booking.Slot.EndTime + TsMarginSeconds || e.TsSeconds > nowMs / 1000 + TsMarginSeconds)
+        {
+            return Ok(false);
         }
         var stored = await observed.IngestAsync(bookingId, e, nowMs, ct);
         if (stored)

@@ -71,6 +71,18 @@ public sealed class ServiceSettings
     /// <summary>Sign-in requests per client address per minute (built-in fixed-window limiter).</summary>
     public int AuthRateLimitPerMinute { get; init; } = 600;
 
+    /// <summary>
+    /// Joins, token renewals and stats per signed-in wallet per minute: a client polling stats every two
+    /// seconds uses 30; the rest of the budget is for retries and a second tab.
+    /// </summary>
+    public int SessionRateLimitPerMinute { get; init; } = 300;
+
+    /// <summary>Booking reads request traffic may have open on the node at once (settlement's are apart).</summary>
+    public int BookingLookupConcurrency { get; init; } = 16;
+
+    /// <summary>How long a webhook's notice id is kept to recognise Agora's resends of it.</summary>
+    public int WebhookNoticeRetentionHours { get; init; } = 72;
+
     /// <summary>eth_getLogs page size for the booking watcher (it shrinks when the RPC refuses).</summary>
     public int LogPageSize { get; init; } = 100;
 
@@ -143,6 +155,9 @@ public sealed class ServiceSettings
             PublishVideo = Flag(Get("AGORA_PUBLISH_VIDEO")),
             PublishData = Flag(Get("AGORA_PUBLISH_DATA")),
             AuthRateLimitPerMinute = Get("AUTH_RATE_LIMIT_PER_MINUTE") is { } limit ? ParseInt("AUTH_RATE_LIMIT_PER_MINUTE", limit, 1, int.MaxValue) : 600,
+            SessionRateLimitPerMinute = Get("SESSION_RATE_LIMIT_PER_MINUTE") is { } sessionLimit ? ParseInt("SESSION_RATE_LIMIT_PER_MINUTE", sessionLimit, 1, int.MaxValue) : 300,
+            BookingLookupConcurrency = Get("BOOKING_LOOKUP_CONCURRENCY") is { } lookups ? ParseInt("BOOKING_LOOKUP_CONCURRENCY", lookups, 1, 1024) : 16,
+            WebhookNoticeRetentionHours = Get("WEBHOOK_NOTICE_RETENTION_HOURS") is { } retention ? ParseInt("WEBHOOK_NOTICE_RETENTION_HOURS", retention, 1, 24 * 365) : 72,
             LogPageSize = Get("LOG_PAGE_SIZE") is { } page ? ParseInt("LOG_PAGE_SIZE", page, 1, 100_000) : 100,
             SettleSeconds = Get("SETTLE_SECONDS") is { } settle ? ParseInt("SETTLE_SECONDS", settle, 0, 3600) : 30,
             MarginSeconds = Get("MARGIN_SECONDS") is { } margin ? ParseInt("MARGIN_SECONDS", margin, 0, 3600) : 120,

@@ -74,7 +74,7 @@ public sealed class DaprBookingSessions(
         // A force is audited in the booking actor's state, accepted or refused (BookingSettlement.ForceAsync).
         var result = await Actor(id).AttestAsync(new AttestRequestDto(command.ForceOutcome is { } f ? (int)f : null, command.Actor));
         var view = result.Attestation is { } a
-            ? new AttestationView((Outcome)a.Outcome, a.TxHash is null ? null : Hash32.Parse(a.TxHash), ApiNames.Of(Enum.Parse<AttestationStatus>(a.Status)), null) { Reason = a.Status == "Pending" ? a.Detail : null }
+            ? new AttestationView((Outcome)a.Outcome, a.TxHash is null ? null : Hash32.Parse(a.TxHash), ApiNames.Of(Enum.Parse<AttestationStatus>(a.Status)), null) { Reason = a.Status == "Pending" ? SubmissionReasons.Public(a.Detail) : null }
             : new AttestationView((Outcome)result.OnChainOutcome, null, "settled", result.NotBeforeUnix);
         return result.Refusal switch
         {

@@ -167,7 +167,7 @@ public sealed class StandaloneBookingSessions(
         AttestationStatus.WindowMissed => new SessionResult<AttestationView>(SessionRefusal.WindowMissed, new AttestationView(stored.Outcome, null, ApiNames.Of(stored.Status), null)),
         _ => SessionResult.Ok(new AttestationView(stored.Outcome, stored.TxHash, ApiNames.Of(stored.Status), null)
         {
-            Reason = stored.Status == AttestationStatus.Pending ? stored.Detail : null,
+            Reason = stored.Status == AttestationStatus.Pending ? SubmissionReasons.Public(stored.Detail) : null,
         }),
     };
 

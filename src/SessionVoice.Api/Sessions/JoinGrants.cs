@@ -5,13 +5,16 @@ using SessionVoice.Core.Sessions;
 
 namespace SessionVoice.Api.Sessions;
 
-/// <summary>The join rules and the token: the same in both runtimes; recording the join is theirs.</summary>
+/// <summary>
+/// The join rules and the token: the same in both runtimes; recording the join is theirs. Bookings are looked
+/// up in the directory's request lane: a caller's made-up ids must not turn into node calls.
+/// </summary>
 public sealed class JoinGrants(IBookingDirectory bookings, RtcTokenIssuer tokens, ChainInfo chain, TimeProvider time)
 {
     /// <summary>The booking and the caller's part in it; a null booking comes with the refusal (not found, not a participant).</summary>
     public async Task<(SessionRefusal Refusal, BookingSnapshot? Booking, Party Party)> ParticipantAsync(BookingId id, Address wallet, CancellationToken ct)
     {
-        var booking = await bookings.GetAsync(id, ct);
+        var booking = await bookings.Requests.GetAsync(id, ct);
         if (booking is null)
         {
             return (SessionRefusal.NotFound, null, default);
@@ -21,7 +24,7 @@ public sealed class JoinGrants(IBookingDirectory bookings, RtcTokenIssuer tokens
 
     public async Task<SessionResult<JoinGrant>> GrantAsync(BookingId id, Address wallet, CancellationToken ct)
     {
-        var booking = await bookings.GetAsync(id, ct);
+        var booking = await bookings.Requests.GetAsync(id, ct);
         if (booking is null)
         {
             return SessionResult.Refused<JoinGrant>(SessionRefusal.NotFound);

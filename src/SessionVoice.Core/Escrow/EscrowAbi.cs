@@ -9,6 +9,7 @@ public static class EscrowAbi
     public static readonly byte[] GetSlotSelector = Abi.Selector("getSlot(uint256)");
     public static readonly byte[] GetBookingSelector = Abi.Selector("getBooking(uint256)");
     public static readonly byte[] OracleSelector = Abi.Selector("oracle()");
+    public static readonly byte[] NextBookingIdSelector = Abi.Selector("nextBookingId()");
     public static readonly byte[] ChallengeWindowSelector = Abi.Selector("challengeWindow()");
     public static readonly byte[] AttestSelector = Abi.Selector("attest(uint256,uint8,bytes32)");
 

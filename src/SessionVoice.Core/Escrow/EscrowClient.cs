@@ -31,6 +31,10 @@ public sealed class EscrowClient(EthClient eth, Address escrow)
         return [.. results.Select((r, i) => EscrowAbi.DecodeSlot(slotIds[i], r))];
     }
 
+    /// <summary>The id the next booking will get: booking ids are handed out in order from 1, so every lower id exists.</summary>
+    public async Task<BigInteger> NextBookingIdAsync(CancellationToken ct = default) =>
+        new AbiDecoder(await CallAsync(EscrowAbi.NextBookingIdSelector, null, ct).ConfigureAwait(false)).UInt(0);
+
     public async Task<Address> OracleAsync(CancellationToken ct = default) =>
         new AbiDecoder(await CallAsync(EscrowAbi.OracleSelector, null, ct).ConfigureAwait(false)).Address(0);
 

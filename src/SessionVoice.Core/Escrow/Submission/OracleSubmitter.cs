@@ -503,7 +503,8 @@ public sealed partial class OracleSubmitter : IAttestationSender
         var error = await _escrow.SimulateAttestAsync(_oracle.Address, record.BookingId, record.Outcome, record.MetricsHash, ct);
         return error is { IsWindowMissed: true }
             ? new SubmissionResult.WindowMissed(error)
-            : new SubmissionResult.Failed(record.Error ?? "failed");
+            // The record's error keeps the node's and the replay's words for the log; the result carries a public reason.
+            : new SubmissionResult.Failed(record.MinedHash is null ? SubmissionReasons.SubmissionFailed : SubmissionReasons.Reverted);
     }
 
     private async Task<SubmissionResult> SettledAsync(BookingId id, Hash32? ourHash, CancellationToken ct)

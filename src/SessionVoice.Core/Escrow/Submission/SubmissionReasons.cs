@@ -48,4 +48,56 @@ public static class SubmissionReasons
         TimeoutException => RpcTimeout,
         _ => null,
     };
+
+    /// <summary>A stored failure whose own text is kept for the log only (a replayed revert, a node's words).</summary>
+    public const string SubmissionFailed = "submission failed";
+
+    private static readonly string[] Fixed =
+    [
+        WaitingForReceipt, WaitingForConfirmations, ClaimedElsewhere, WaitingForPlace, ResentAfterReorg, InsufficientFunds, FeeTooLow,
+        NodeRefused, RpcUnreachable, RpcTimeout, RateLimited, NotOracle, ChainIdMismatch, BookingNotFound, NoReceipt, Reverted, NoOracleKey,
+        SubmissionFailed,
+    ];
+
+    /// <summary>The contract's refusals in words (what BookingSettlement.RefusalText gives).</summary>
+    private static readonly string[] Refusals =
+        ["grace not over", "overlap not met", "too late", "not booked", NotOracle, "bad outcome", "refused by the contract"];
+
+    /// <summary>
+    /// A stored detail as responses may show it: one of the fixed reasons, or one of the few composed forms whose
+    /// every part is ours (a contract refusal in words, an enum name). Anything else, a node's text for one, is
+    /// <see cref="SubmissionFailed"/>: the log has the full story.
+    /// </summary>
+    public static string? Public(string? detail)
+    {
+        if (detail is null)
+        {
+            return null;
+        }
+        if (Array.IndexOf(Fixed, detail) >= 0)
+        {
+            return detail;
+        }
+        foreach (var prefix in (ReadOnlySpan<string>)["not due yet on chain: ", "contract refused: "])
+        {
+            if (detail.StartsWith(prefix, StringComparison.Ordinal) && Array.IndexOf(Refusals, detail[prefix.Length..]) >= 0)
+            {
+                return detail;
+            }
+        }
+        if (detail.StartsWith(Reverted + ": ", StringComparison.Ordinal))
+        {
+            var why = detail[(Reverted.Length + 2)..];
+            return why == "out of gas" || why == "unknown reason" || Enum.TryParse<EscrowErrorKind>(why, out _) && IsName(why) ? detail : Reverted;
+        }
+        if (detail.StartsWith("on chain: ", StringComparison.Ordinal) && detail["on chain: ".Length..].Split(' ') is [var status, var outcome]
+            && Enum.TryParse<BookingStatus>(status, out _) && IsName(status) && Enum.TryParse<Outcome>(outcome, out _) && IsName(outcome))
+        {
+            return detail;
+        }
+        return SubmissionFailed;
+    }
+
+    // Enum.TryParse also takes numbers and comma lists: only a plain name counts.
+    private static bool IsName(string text) => text.Length is > 0 and < 40 && text.All(char.IsAsciiLetter);
 }
