@@ -63,10 +63,20 @@ public sealed class ActorBookingStore(IActorStateManager state, BookingId bookin
     private async Task<int> ObservedCountAsync(CancellationToken ct) =>
         (await state.TryGetStateAsync<int>(ObservedCountKey, ct)) is { HasValue: true } n ? n.Value : 0;
 
-    public async Task AppendClaimAsync(PresenceDto claim, CancellationToken ct)
+    /// <summary>
+    /// Appends the claim unless one with its <see cref="PresenceDto.ClaimId"/> is stored (a retried call); false then.
+    /// A claim has a handful of siblings at most (joins and leaves of two parties), so the list is the index.
+    /// </summary>
+    public async Task<bool> TryAppendClaimAsync(PresenceDto claim, CancellationToken ct)
     {
-        await state.SetStateAsync(ClaimsKey, new List<PresenceDto>([.. await ClaimDtosAsync(ct), claim]), ct);
+        var claims = await ClaimDtosAsync(ct);
+        if (claim.ClaimId is { } id && claims.Any(c => string.Equals(c.ClaimId, id, StringComparison.Ordinal)))
+        {
+            return false;
+        }
+        await state.SetStateAsync(ClaimsKey, new List<PresenceDto>([.. claims, claim]), ct);
         await state.SaveStateAsync(ct);
+        return true;
     }
 
     /// <summary>

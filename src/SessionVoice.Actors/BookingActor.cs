@@ -2,6 +2,7 @@ using Dapr.Actors.Runtime;
 using Microsoft.Extensions.Logging;
 using SessionVoice.Actors.Interfaces;
 using SessionVoice.Core.Escrow;
+using SessionVoice.Core.Ethereum;
 using SessionVoice.Core.Sessions;
 
 namespace SessionVoice.Actors;
@@ -52,10 +53,16 @@ public sealed class BookingActor : Actor, IBookingActor, IRemindable
         _services.Bookings, Store, _services.Chain, _services.Options, _services.Counters, _services.Time,
         _services.LoggerFactory.CreateLogger<BookingSettlement>(), _services.Sender(), _services.ChainClock);
 
-    public async Task RecordClaimAsync(PresenceDto claim)
+    public async Task<bool> RecordClaimAsync(PresenceDto claim)
     {
-        await Store.AppendClaimAsync(claim, CancellationToken.None);
+        // A retried call (resiliency retries, or daprd's timeout letting a retry in while the first turn runs) carries
+        // the same claim id: stored once.
+        if (!await Store.TryAppendClaimAsync(claim, CancellationToken.None))
+        {
+            return false;
+        }
         await WakeAsync();
+        return true;
     }
 
     public async Task<bool> RecordObservedAsync(ObservedDto observed)
@@ -84,7 +91,7 @@ public sealed class BookingActor : Actor, IBookingActor, IRemindable
     /// Idempotent, and it heals: a booking not finished yet gets its reminder registered again at its stored time
     /// (or now, if that has passed), so a reminder lost in the Scheduler is re-armed by the next sweep or join.
     /// </summary>
-    public async Task TrackAsync()
+    public async Task<TrackResultDto> TrackAsync()
     {
         var store = Store;
         var attestation = await store.GetAttestationAsync(BookingId, CancellationToken.None);
@@ -92,11 +99,31 @@ public sealed class BookingActor : Actor, IBookingActor, IRemindable
         if (attestation is null && due is null)
         {
             await WakeAsync();
-            return;
         }
-        if (due is not null)
+        else if (due is not null)
         {
             await SyncReminderAsync();
+        }
+        due = await store.DueAtAsync(BookingId, CancellationToken.None);
+        var finished = due is null && (attestation is not null || await store.LastDecisionAsync(CancellationToken.None) is not null);
+        return new TrackResultDto(finished, await WindowClosesAtAsync());
+    }
+
+    /// <summary>The last second the contract takes any outcome for this booking; null when the booking cannot be read now.</summary>
+    private async Task<long?> WindowClosesAtAsync()
+    {
+        try
+        {
+            if (await _services.Bookings.GetAsync(BookingId, CancellationToken.None) is not { } booking)
+            {
+                return null;
+            }
+            var windows = AttestationWindows.For(booking.Slot);
+            return Math.Max(windows.NoShowCloses, windows.CompletedCloses);
+        }
+        catch (RpcException)
+        {
+            return null;
         }
     }
 
@@ -107,7 +134,7 @@ public sealed class BookingActor : Actor, IBookingActor, IRemindable
         var booking = await _services.Bookings.GetAsync(BookingId, CancellationToken.None);
         if (booking is null)
         {
-            return new AttestResultDto("not_found", null, 0, null);
+            return new AttestResultDto(AttestRefusal.NotFound, null, 0, null);
         }
         StoredAttestation? stored;
         if (forceOutcome is { } forced)
@@ -115,7 +142,7 @@ public sealed class BookingActor : Actor, IBookingActor, IRemindable
             var force = await Settlement.ForceAsync(booking, (Outcome)forced, actor ?? "unknown", CancellationToken.None);
             if (force.Refusal is { } refusal)
             {
-                return new AttestResultDto("force_refused", null, 0, null, refusal);
+                return new AttestResultDto(AttestRefusal.ForceRefused, null, 0, null, refusal);
             }
             stored = force.Attestation!;
         }
@@ -128,15 +155,15 @@ public sealed class BookingActor : Actor, IBookingActor, IRemindable
                 await SyncReminderAsync();
                 return step.Decision switch
                 {
-                    Decision.Wait wait => new AttestResultDto("not_due", null, 0, wait.UntilUnixSeconds),
+                    Decision.Wait wait => new AttestResultDto(AttestRefusal.NotDue, null, 0, wait.UntilUnixSeconds),
                     _ when booking.Booking.Status is BookingStatus.Attested or BookingStatus.Disputed or BookingStatus.Resolved or BookingStatus.Finalized =>
                         new AttestResultDto(null, null, (int)booking.Booking.OracleOutcome, null),
-                    _ => new AttestResultDto("not_active", null, 0, null),
+                    _ => new AttestResultDto(AttestRefusal.NotActive, null, 0, null),
                 };
             }
         }
         await SyncReminderAsync();
-        return new AttestResultDto(stored.Status == AttestationStatus.WindowMissed ? "window_missed" : null, stored.ToDto(), 0, null);
+        return new AttestResultDto(stored.Status == AttestationStatus.WindowMissed ? AttestRefusal.WindowMissed : null, stored.ToDto(), 0, null);
     }
 
     public Task ReceiveReminderAsync(string reminderName, byte[] state, TimeSpan dueTime, TimeSpan period) => reminderName switch

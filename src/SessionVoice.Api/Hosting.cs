@@ -69,18 +69,11 @@ public static class Hosting
         services.AddSingleton<OracleMetrics>();
         services.AddHostedService<StartupChecks>();
 
-        services.AddSingleton(_ => new SqliteDatabase(settings.DataDir));
-        services.AddSingleton<SqliteStore>();
-        services.AddSingleton<IAuthStore>(sp => sp.GetRequiredService<SqliteStore>());
-        services.AddSingleton<IPresenceStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton(sp => new WalletSignatures(sp.GetService<EthClient>(), sp.GetRequiredService<ILogger<WalletSignatures>>()));
         services.AddSingleton<JwtTokens>();
         services.AddSingleton<SignInNonces>();
         services.AddSingleton<AuthServices>();
         services.AddSingleton(sp => new RtcTokenIssuer(settings.Agora, sp.GetRequiredService<TimeProvider>(), new RtcTokenOptions(settings.PublishVideo, settings.PublishData)));
-        services.AddSingleton<SqliteSettlementStore>();
-        services.AddSingleton<SqliteWatcherBlocks>();
-        services.AddSingleton<SqliteObservedStore>();
         services.AddSingleton<SettlementCounters>();
         services.AddSingleton<JoinGrants>();
         services.AddSingleton(new SettlementOptions(
@@ -92,7 +85,6 @@ public static class Hosting
         });
         if (!settings.MockEscrow)
         {
-            services.AddSingleton<EscrowWatcher>();
             services.AddSingleton(sp => new SubmitterOptions(sp.GetRequiredService<ChainInfo>().ChainId)
             {
                 TransactionType = settings.LegacyTransactions ? TransactionType.Legacy : TransactionType.Eip1559,
@@ -169,8 +161,23 @@ public static class Hosting
 
     private static void AddStandaloneRuntime(this IServiceCollection services, ServiceSettings settings)
     {
+        // Only standalone mode has a local store (DATA_DIR): Dapr mode keeps everything in actor state.
+        services.AddSingleton(_ => new SqliteDatabase(settings.DataDir));
+        services.AddSingleton<SqliteStore>();
+        services.AddSingleton<IAuthStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IPresenceStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<SqliteSettlementStore>();
+        services.AddSingleton<SqliteWatcherBlocks>();
+        services.AddSingleton<SqliteObservedStore>();
         if (!settings.MockEscrow)
         {
+            services.AddSingleton(sp => new EscrowWatcher(
+                sp.GetRequiredService<EscrowClient>(),
+                new SqliteWatcherStore(sp.GetRequiredService<SqliteSettlementStore>(), sp.GetRequiredService<SqliteWatcherBlocks>()),
+                sp.GetRequiredService<IBookingTracker>(),
+                new WatcherOptions(settings.EscrowStartBlock, settings.LogPageSize),
+                sp.GetRequiredService<ILogger<EscrowWatcher>>(),
+                sp.GetService<IBookingDirectory>()));
             services.AddSingleton<IAttestationTxStore, SqliteAttestationTxStore>();
             if (settings.Oracle is { } oracle)
             {
@@ -208,11 +215,41 @@ public static class Hosting
                 options.DaprApiToken = apiToken;
             }
             options.Actors.RegisterActor<BookingActor>();
+            options.Actors.RegisterActor<SignInActor>();
             if (settings.Oracle is not null)
             {
                 options.Actors.RegisterActor<OracleActor>();
             }
+            if (!settings.MockEscrow)
+            {
+                options.Actors.RegisterActor<WatcherActor>();
+            }
         });
+        // The SDK's proxy keeps HttpClient's 100 s timeout, shorter than what daprd may spend on one call with the
+        // resiliency policy's retries: the proxy would give up on a call daprd is still retrying.
+        var sdkProxies = services.Last(d => d.ServiceType == typeof(IActorProxyFactory));
+        services.Remove(sdkProxies);
+        services.AddSingleton<IActorProxyFactory>(sp =>
+        {
+            var factory = (IActorProxyFactory)sdkProxies.ImplementationFactory!(sp);
+            if (factory is ActorProxyFactory sdk)
+            {
+                sdk.DefaultOptions.RequestTimeout = DaprTimeouts.ActorProxyRequestTimeout;
+            }
+            return factory;
+        });
+        services.AddSingleton<IAuthStore>(sp => new DaprAuthStore(
+            sp.GetRequiredService<IActorProxyFactory>(),
+            new HttpClient { BaseAddress = new Uri(settings.DaprHttpEndpoint ?? "http://127.0.0.1:3500"), Timeout = TimeSpan.FromSeconds(5) }));
+        if (!settings.MockEscrow)
+        {
+            services.AddSingleton(sp => new WatcherActorServices(
+                sp.GetRequiredService<EscrowClient>(),
+                new WatcherOptions(settings.EscrowStartBlock, settings.LogPageSize),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILoggerFactory>(),
+                sp.GetService<IBookingDirectory>()));
+        }
         services.AddSingleton(sp => new BookingActorServices(
             sp.GetRequiredService<IBookingDirectory>(),
             sp.GetRequiredService<ChainInfo>(),
@@ -232,7 +269,7 @@ public static class Hosting
         services.AddSingleton<IBookingSessions>(sp => sp.GetRequiredService<DaprBookingSessions>());
         services.AddSingleton<IBookingTracker>(sp => sp.GetRequiredService<DaprBookingSessions>());
         services.AddSingleton<IObservedSink>(sp => sp.GetRequiredService<DaprBookingSessions>());
-        services.AddSingleton<ISweep>(sp => ActivatorUtilities.CreateInstance<DaprSweep>(sp, [.. OptionalArgs(sp.GetService<EscrowWatcher>())]));
+        services.AddSingleton<ISweep, DaprSweep>();
         if (settings.AppApiToken is not null)
         {
             Microsoft.AspNetCore.Authentication.DaprAuthenticationBuilderExtensions.AddDapr(services.AddAuthentication(), options => options.Token = settings.AppApiToken);
@@ -305,7 +342,7 @@ public static class Hosting
         public Task StartAsync(CancellationToken cancellationToken)
         {
             var chain = services.GetRequiredService<ChainInfo>();
-            var store = services.GetRequiredService<SqliteStore>();
+            var store = services.GetService<SqliteStore>();
             _ = services.GetRequiredService<OracleMetrics>();
             // Transactions persisted before a restart are sent again as they are (never signed anew); the schedule checks them.
             if (services.GetService<OracleSubmitter>() is { } submitter)
@@ -325,7 +362,14 @@ public static class Hosting
                     }
                 }, CancellationToken.None);
             }
-            logger.LogInformation("Standalone on chain {ChainId}, escrow {Escrow}, store {Store}", chain.ChainId, chain.Escrow?.ToString() ?? "mock", store.Path);
+            if (store is null)
+            {
+                logger.LogInformation("Dapr mode on chain {ChainId}, escrow {Escrow}: state in the actor state store", chain.ChainId, chain.Escrow?.ToString() ?? "mock");
+            }
+            else
+            {
+                logger.LogInformation("Standalone on chain {ChainId}, escrow {Escrow}, store {Store}", chain.ChainId, chain.Escrow?.ToString() ?? "mock", store.Path);
+            }
             return Task.CompletedTask;
         }
 

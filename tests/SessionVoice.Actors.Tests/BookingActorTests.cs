@@ -129,10 +129,10 @@ public class BookingActorTests
         var first = await h.Actor.AttestAsync(new AttestRequestDto(null, null));
         Assert.Null(first.Refusal);
         // Answered once broadcast, not mined: the actor's turn never waits for a block.
-        Assert.Equal("Pending", first.Attestation!.Status);
+        Assert.Equal(AttestationStatus.Pending, first.Attestation!.Status);
         Assert.NotNull(first.Attestation.TxHash);
         await h.PlayChecksAsync();
-        Assert.Equal("Final", (await h.Actor.GetStateAsync()).Attestation!.Status);
+        Assert.Equal(AttestationStatus.Final, (await h.Actor.GetStateAsync()).Attestation!.Status);
         var nonce = await h.Chain.Anvil.Eth.GetTransactionCountAsync(Testing.EscrowChain.Oracle, Core.Ethereum.BlockTag.Latest);
         var second = await h.Activate().AttestAsync(new AttestRequestDto(null, null));
         Assert.Equal(first.Attestation.TxHash, second.Attestation!.TxHash);
@@ -182,13 +182,13 @@ public class BookingActorTests
         await h.PlayUntilAsync(h.Start + 60);
 
         var refused = await h.Actor.AttestAsync(new AttestRequestDto((int)Outcome.NoShowGuest, "service-token@10.0.0.1"));
-        Assert.Equal(("force_refused", "grace not over"), (refused.Refusal, refused.Reason));
+        Assert.Equal((AttestRefusal.ForceRefused, "grace not over"), (refused.Refusal, refused.Reason));
         Assert.Null((await h.Actor.GetStateAsync()).Attestation);
 
         await h.Time.AdvanceToAsync(h.Chain.Anvil, h.Start + 2 * 60 + 5);
         var accepted = await h.Activate().AttestAsync(new AttestRequestDto((int)Outcome.NoShowGuest, "service-token@10.0.0.1"));
         Assert.Null(accepted.Refusal);
-        Assert.Equal("Pending", accepted.Attestation!.Status);
+        Assert.Equal(AttestationStatus.Pending, accepted.Attestation!.Status);
 
         var audit = await new ActorBookingStore(new InMemoryActorStateManager(h.BookingStore), h.Booking.Id).AuditDtosAsync(default);
         Assert.Equal(["no-show-guest: refused: grace not over", "no-show-guest: accepted"], audit.Select(a => a.Detail));
@@ -223,7 +223,7 @@ public class BookingActorTests
         Assert.Equal(BookingStatus.Attested, onChain!.Status);
         Assert.Equal(outcome, onChain.OracleOutcome);
         var state = await h.Actor.GetStateAsync();
-        Assert.Equal("Final", state.Attestation!.Status);
+        Assert.Equal(AttestationStatus.Final, state.Attestation!.Status);
         Assert.Equal(onChain.MetricsHash.ToString(), state.Attestation.MetricsHash);
         // Settled: no reminder left behind, and the oracle actor's record is finished.
         Assert.Null(state.DueAtUnix);

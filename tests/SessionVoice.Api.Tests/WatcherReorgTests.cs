@@ -246,7 +246,8 @@ public sealed class WatcherReorgTests
             config["ESCROW_START_BLOCK"] = chain.DeploymentBlock.ToString(CultureInfo.InvariantCulture);
             var settings = ServiceSettings.Load(new ConfigurationBuilder().AddInMemoryCollection(config).Build());
             Store = new SqliteSettlementStore(db);
-            _watcher = new EscrowWatcher(escrow, Store, new StandaloneTracker(Store, TimeProvider.System), settings, new SqliteWatcherBlocks(db, window), Log);
+            _watcher = new EscrowWatcher(escrow, new SqliteWatcherStore(Store, new SqliteWatcherBlocks(db, window)), new StandaloneTracker(Store, TimeProvider.System),
+                new WatcherOptions(settings.EscrowStartBlock, settings.LogPageSize), Log);
         }
 
         public RpcCounter Rpc { get; } = new();

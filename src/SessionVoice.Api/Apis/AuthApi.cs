@@ -135,7 +135,7 @@ public static class AuthApi
         {
             return Refused("nonce", "invalid signature");
         }
-        if (!await s.Store.TryUseNonceAsync(nonce, expiresAt, now, ct))
+        if (!await s.Store.TryUseNonceAsync(wallet, nonce, expiresAt, now, ct))
         {
             return Refused("nonce", "invalid or expired nonce");
         }

@@ -24,6 +24,9 @@ public sealed class DaprBookingSessions(
 {
     public const string BookingActorType = nameof(BookingActor);
 
+    /// <summary>Chosen here, once per claim: a call the sidecar retries carries the same id and is stored once.</summary>
+    private static string NewClaimId() => Guid.NewGuid().ToString("N");
+
     private IBookingActor Actor(BookingId id) => proxies.CreateActorProxy<IBookingActor>(new ActorId(id.ToString()), BookingActorType);
 
     public async Task<SessionResult<JoinGrant>> JoinAsync(BookingId id, Address wallet, CancellationToken ct)
@@ -32,7 +35,7 @@ public sealed class DaprBookingSessions(
         if (result.Value is { } grant)
         {
             var claim = new PresenceEvent(grant.Party, PresenceKind.Join, time.GetUtcNow().ToUnixTimeMilliseconds(), PresenceSource.Claimed);
-            await Actor(id).RecordClaimAsync(claim.ToDto());
+            await Actor(id).RecordClaimAsync(claim.ToDto(NewClaimId()));
             logger.LogInformation("Join {BookingId} {Party} uid {Uid}", id, grant.Party, grant.Uid);
         }
         return result;
@@ -51,7 +54,7 @@ public sealed class DaprBookingSessions(
         var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         var log = new PresenceLog((await actor.GetStateAsync()).Claims.Select(c => c.ToEvent()));
         var duration = log.IsIn(party) ? nowMs - log.IntervalsOf(party)[^1].FromMs : 0;
-        await actor.RecordClaimAsync(new PresenceEvent(party, PresenceKind.Leave, nowMs, PresenceSource.Claimed).ToDto());
+        await actor.RecordClaimAsync(new PresenceEvent(party, PresenceKind.Leave, nowMs, PresenceSource.Claimed).ToDto(NewClaimId()));
         return SessionResult.Ok<long?>(Math.Max(0, duration));
     }
 
@@ -74,15 +77,15 @@ public sealed class DaprBookingSessions(
         // A force is audited in the booking actor's state, accepted or refused (BookingSettlement.ForceAsync).
         var result = await Actor(id).AttestAsync(new AttestRequestDto(command.ForceOutcome is { } f ? (int)f : null, command.Actor));
         var view = result.Attestation is { } a
-            ? new AttestationView((Outcome)a.Outcome, a.TxHash is null ? null : Hash32.Parse(a.TxHash), ApiNames.Of(Enum.Parse<AttestationStatus>(a.Status)), null) { Reason = a.Status == "Pending" ? SubmissionReasons.Public(a.Detail) : null }
+            ? new AttestationView((Outcome)a.Outcome, a.TxHash is null ? null : Hash32.Parse(a.TxHash), ApiNames.Of(a.Status), null) { Reason = a.Status == AttestationStatus.Pending ? SubmissionReasons.Public(a.Detail) : null }
             : new AttestationView((Outcome)result.OnChainOutcome, null, "settled", result.NotBeforeUnix);
         return result.Refusal switch
         {
             null => SessionResult.Ok(view),
-            "not_found" => SessionResult.Refused<AttestationView>(SessionRefusal.NotFound),
-            "not_due" => new SessionResult<AttestationView>(SessionRefusal.NotDue, view with { Status = "waiting" }),
-            "window_missed" => new SessionResult<AttestationView>(SessionRefusal.WindowMissed, view),
-            "force_refused" => new SessionResult<AttestationView>(SessionRefusal.ForceRefused, view with { Reason = result.Reason }),
+            AttestRefusal.NotFound => SessionResult.Refused<AttestationView>(SessionRefusal.NotFound),
+            AttestRefusal.NotDue => new SessionResult<AttestationView>(SessionRefusal.NotDue, view with { Status = "waiting" }),
+            AttestRefusal.WindowMissed => new SessionResult<AttestationView>(SessionRefusal.WindowMissed, view),
+            AttestRefusal.ForceRefused => new SessionResult<AttestationView>(SessionRefusal.ForceRefused, view with { Reason = result.Reason }),
             _ => SessionResult.Refused<AttestationView>(SessionRefusal.NotActive),
         };
     }

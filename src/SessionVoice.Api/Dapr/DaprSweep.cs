@@ -4,20 +4,43 @@ using SessionVoice.Actors;
 using SessionVoice.Actors.Interfaces;
 using SessionVoice.Api.Configuration;
 using SessionVoice.Api.Settlement;
+using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Sessions;
 
 namespace SessionVoice.Api.Dapr;
 
 /// <summary>
-/// Dapr mode's safety net, run by the cron binding: read new escrow logs and hand every booking to
-/// its actor (tracking is idempotent, so replicas repeating it is harmless), and let the oracle actor
-/// resume transactions persisted before a restart; reminders do the rest.
+/// Dapr mode's safety net, run by the cron binding on every replica: ask the cluster's one watcher actor to read
+/// new escrow logs and re-track unfinished bookings (its turn serialises the replicas' sweeps, so a later one
+/// reads nothing new), and let the oracle actor resume transactions persisted before a restart; reminders do the rest.
 /// </summary>
-public sealed class DaprSweep(SettlementCounters counters, ServiceSettings settings, IActorProxyFactory proxies, EscrowWatcher? watcher = null) : ISweep
+public sealed class DaprSweep(SettlementCounters counters, ServiceSettings settings, IActorProxyFactory proxies) : ISweep
 {
+    public const string WatcherActorType = nameof(WatcherActor);
+
+    /// <summary>Turns asked of the watcher per sweep at most (each at most <see cref="WatcherActor.MaxPagesPerTurn"/> pages).</summary>
+    public const int MaxWatcherTurns = 50;
+
     public async Task<SweepSummary> SweepAsync(CancellationToken ct)
     {
-        var watch = watcher is null ? null : await watcher.PollAsync(maxPages: 1000, ct);
+        WatchResult? watch = null;
+        if (!settings.MockEscrow && settings.EscrowAddress is { } escrow)
+        {
+            var watcher = proxies.CreateActorProxy<IWatcherActor>(new ActorId(escrow.ToString()), WatcherActorType);
+            int pages = 0, booked = 0, cancelled = 0, attested = 0;
+            ulong rewound = 0;
+            for (var turn = 0; turn < MaxWatcherTurns && !ct.IsCancellationRequested; turn++)
+            {
+                // Short turns: another replica's sweep, or a booking's own calls, get the actor in between.
+                var result = await watcher.PollAsync(WatcherActor.MaxPagesPerTurn);
+                (pages, booked, cancelled, attested, rewound) = (pages + result.Pages, booked + result.Booked, cancelled + result.Cancelled, attested + result.Attested, rewound + result.Rewound);
+                watch = new WatchResult(pages, booked, cancelled, attested, result.NextBlock, rewound);
+                if (result.CaughtUp)
+                {
+                    break;
+                }
+            }
+        }
         var resumed = 0;
         if (settings.Oracle is { } oracle && !settings.MockEscrow)
         {

@@ -10,9 +10,10 @@ public interface IAuthStore
     /// <summary>Records (wallet, timestamp) as used; false when it was used before (a replay).</summary>
     Task<bool> TryUseSignInMessageAsync(Address wallet, long timestamp, long nowUnix, CancellationToken ct);
 
-    /// <summary>Marks the nonce used; false when another request used it first.</summary>
-    Task<bool> TryUseNonceAsync(string nonce, long expiresAtUnix, long nowUnix, CancellationToken ct);
+    /// <summary>Marks the nonce (issued to <paramref name="wallet"/>, its MAC says so) used; false when another request used it first.</summary>
+    Task<bool> TryUseNonceAsync(Address wallet, string nonce, long expiresAtUnix, long nowUnix, CancellationToken ct);
 
+    /// <summary>For readiness: throws when the store cannot take a write now.</summary>
     Task CheckWritableAsync(long nowUnix, CancellationToken ct);
 }
 

@@ -4,16 +4,6 @@ using SessionVoice.Core.Escrow;
 
 namespace SessionVoice.Api.Settlement;
 
-/// <summary>Where a booking is handed over for settlement: the standalone schedule or the booking actor.</summary>
-public interface IBookingTracker
-{
-    /// <summary>Starts settling the booking (idempotent).</summary>
-    Task TrackAsync(BookingId id, CancellationToken ct);
-
-    /// <summary>Something changed on chain or in the channel: decide again soon.</summary>
-    Task WakeAsync(BookingId id, CancellationToken ct);
-}
-
 /// <summary>Where Agora's observed events go: the standalone tables or the booking actor.</summary>
 public interface IObservedSink
 {

@@ -50,7 +50,7 @@ public sealed class SqliteStore : IAuthStore, IPresenceStore
             ("$w", wallet.ToString()), ("$ts", timestamp), ("$now", nowUnix)) == 1;
     });
 
-    public Task<bool> TryUseNonceAsync(string nonce, long expiresAtUnix, long nowUnix, CancellationToken ct) => _db.Queue.WriteAsync(batch =>
+    public Task<bool> TryUseNonceAsync(Address wallet, string nonce, long expiresAtUnix, long nowUnix, CancellationToken ct) => _db.Queue.WriteAsync(batch =>
     {
         // An expired nonce is refused by its own expiry: its row is no longer needed.
         if (Interlocked.Increment(ref _writes) % 1000 == 0)

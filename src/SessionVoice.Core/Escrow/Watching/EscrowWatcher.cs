@@ -1,10 +1,41 @@
-using SessionVoice.Api.Configuration;
-using SessionVoice.Api.Standalone;
-using SessionVoice.Core.Escrow;
+using Microsoft.Extensions.Logging;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Core.Sessions;
 
-namespace SessionVoice.Api.Settlement;
+namespace SessionVoice.Core.Escrow;
+
+/// <summary>Where the watcher starts (ESCROW_START_BLOCK) and the first page's size in blocks (LOG_PAGE_SIZE).</summary>
+public sealed record WatcherOptions(ulong StartBlock, int LogPageSize = 100);
+
+/// <summary>The watcher's memory: the next block to read and the hashes of the last blocks read, newest heights only.</summary>
+public interface IWatcherStore
+{
+    Task<ulong?> CursorAsync(CancellationToken ct);
+
+    /// <summary>Moves the cursor; persisted when the task completes (the hashes recorded before it with it).</summary>
+    Task SetCursorAsync(ulong nextBlock, CancellationToken ct);
+
+    /// <summary>Records the hash read at a height and drops anything recorded above it (a branch read before a rewind).</summary>
+    Task RecordBlockAsync(ulong number, Hash32 hash, CancellationToken ct);
+
+    Task<Hash32?> BlockAsync(ulong number, CancellationToken ct);
+
+    /// <summary>The recorded heights below <paramref name="belowNumber"/>, newest first.</summary>
+    Task<IReadOnlyList<(ulong Number, Hash32 Hash)>> BlocksBelowAsync(ulong belowNumber, CancellationToken ct);
+
+    /// <summary>Forgets the heights from <paramref name="number"/> up: after a rewind they are to be read again.</summary>
+    Task DeleteBlocksFromAsync(ulong number, CancellationToken ct);
+}
+
+/// <summary>Where a booking is handed over for settlement: the standalone schedule or the booking actor.</summary>
+public interface IBookingTracker
+{
+    /// <summary>Starts settling the booking (idempotent).</summary>
+    Task TrackAsync(BookingId id, CancellationToken ct);
+
+    /// <summary>Something changed on chain or in the channel: decide again soon.</summary>
+    Task WakeAsync(BookingId id, CancellationToken ct);
+}
 
 /// <param name="Rewound">
 /// Blocks the cursor moved back this poll because a reorg replaced blocks already read (0: none). It can
@@ -19,17 +50,22 @@ public sealed record WatchResult(int Pages, int Booked, int Cancelled, int Attes
 /// <remarks>
 /// The cursor alone would stay ahead of the chain after a reorg, and a booking made in a re-mined block (a
 /// height already read, now another block) would never be tracked. So the watcher records the hash of each
-/// page's last block (<see cref="SqliteWatcherBlocks"/>), and every poll first checks that the last block it
+/// page's last block (<see cref="IWatcherStore"/>), and every poll first checks that the last block it
 /// read is still on the chain; when not, it walks back to the newest recorded block that is, and reads again
 /// from the block after it. Reading again is safe: tracking is idempotent, and waking a booking only makes it
 /// decide again.
 /// </remarks>
+/// <remarks>
+/// Where the cursor and the hashes live is the <see cref="IWatcherStore"/>'s business: the standalone database, or
+/// the watcher actor's state in Dapr mode (one watcher for the cluster). The gate only serialises polls of this
+/// instance; across replicas the actor's turn does.
+/// </remarks>
 public sealed class EscrowWatcher(
-    EscrowClient escrow, SqliteSettlementStore store, IBookingTracker tracker, ServiceSettings settings, SqliteWatcherBlocks blocks, ILogger<EscrowWatcher> logger,
+    EscrowClient escrow, IWatcherStore store, IBookingTracker tracker, WatcherOptions options, ILogger<EscrowWatcher> logger,
     IBookingDirectory? directory = null)
     : IDisposable
 {
-    private readonly EscrowLogPager _pager = new(escrow, settings.LogPageSize);
+    private readonly EscrowLogPager _pager = new(escrow, options.LogPageSize);
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     public async Task<WatchResult> PollAsync(int maxPages, CancellationToken ct)
@@ -38,14 +74,14 @@ public sealed class EscrowWatcher(
         ulong rewound = 0;
         try
         {
-            var from = store.WatcherCursor() ?? settings.EscrowStartBlock;
+            var from = await store.CursorAsync(ct) ?? options.StartBlock;
             var head = await escrow.Eth.BlockNumberAsync(ct);
             if (await FindRewindAsync(from, head, ct) is { } rewind)
             {
                 rewound = from - rewind;
                 from = rewind;
-                blocks.DeleteFrom(from);
-                store.SetWatcherCursor(from);
+                await store.DeleteBlocksFromAsync(from, ct);
+                await store.SetCursorAsync(from, ct);
                 // A booking id read before the reorg may now be another booking on another slot.
                 directory?.Forget();
             }
@@ -80,9 +116,9 @@ public sealed class EscrowWatcher(
                 }
                 // The hash before the cursor: a cursor moved past a block whose hash was never kept is a
                 // block no later poll can check.
-                blocks.Record(header.Number, header.Hash);
+                await store.RecordBlockAsync(header.Number, header.Hash, ct);
                 from = page.NextFromBlock;
-                store.SetWatcherCursor(from);
+                await store.SetCursorAsync(from, ct);
                 pages++;
             }
             if (booked > 0)
@@ -94,7 +130,7 @@ public sealed class EscrowWatcher(
         catch (RpcException e)
         {
             logger.LogWarning("Watcher could not read the escrow's logs: {Kind}", e.Kind);
-            return new WatchResult(0, 0, 0, 0, store.WatcherCursor() ?? settings.EscrowStartBlock, rewound);
+            return new WatchResult(0, 0, 0, 0, await store.CursorAsync(ct) ?? options.StartBlock, rewound);
         }
         finally
         {
@@ -114,14 +150,14 @@ public sealed class EscrowWatcher(
             return null;
         }
         var last = cursor - 1;
-        if (cursor <= settings.EscrowStartBlock)
+        if (cursor <= options.StartBlock)
         {
             // Nothing read yet: the block before the first page is the anchor a walk back can stop at, so a
             // reorg inside the first pages rewinds to ESCROW_START_BLOCK and not to a page's end. Kept fresh
             // until the first page is read (the same one call a quiet poll makes).
             if (last <= head && await escrow.Eth.GetBlockAsync(BlockTag.Number(last), ct) is { } anchor)
             {
-                blocks.Record(anchor.Number, anchor.Hash);
+                await store.RecordBlockAsync(anchor.Number, anchor.Hash, ct);
             }
             return null;
         }
@@ -130,7 +166,7 @@ public sealed class EscrowWatcher(
         {
             // The head went backwards: blocks already read are gone.
         }
-        else if (blocks.Get(last) is { } recorded)
+        else if (await store.BlockAsync(last, ct) is { } recorded)
         {
             var current = await escrow.Eth.GetBlockAsync(BlockTag.Number(last), ct);
             if (current?.Hash == recorded)
@@ -145,12 +181,12 @@ public sealed class EscrowWatcher(
             // past every recorded height): what the chain has now is the reference from here on.
             if (await escrow.Eth.GetBlockAsync(BlockTag.Number(last), ct) is { } current)
             {
-                blocks.Record(current.Number, current.Hash);
+                await store.RecordBlockAsync(current.Number, current.Hash, ct);
             }
             return null;
         }
 
-        var recordedBelow = blocks.Below(cursor);
+        var recordedBelow = await store.BlocksBelowAsync(cursor, ct);
         foreach (var (number, hash) in recordedBelow)
         {
             if (number > head || (number == last && mismatched == hash))
@@ -166,7 +202,7 @@ public sealed class EscrowWatcher(
         }
         // Never above the head: blocks mined later at heights between the head and the oldest recorded one
         // would be skipped.
-        var rewind = recordedBelow.Count > 0 ? Math.Max(settings.EscrowStartBlock, Math.Min(recordedBelow[^1].Number, head + 1)) : settings.EscrowStartBlock;
+        var rewind = recordedBelow.Count > 0 ? Math.Max(options.StartBlock, Math.Min(recordedBelow[^1].Number, head + 1)) : options.StartBlock;
         logger.LogWarning("Reorg deeper than the {Count} recorded block hashes: block {Last} the watcher read is no longer on the chain (head {Head}) and no recorded block is; rewound {Depth} blocks to {From}, {Where}",
             recordedBelow.Count, last, head, cursor - rewind, rewind,
             recordedBelow.Count == 0 ? "ESCROW_START_BLOCK" : rewind == recordedBelow[^1].Number ? "the oldest recorded height" : "the block after the head");
