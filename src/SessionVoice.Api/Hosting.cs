@@ -146,7 +146,7 @@ public static class Hosting
             }
             policy.AllowAnyHeader().AllowAnyMethod();
         }));
-        services.AddOpenApi();
+        services.AddSessionVoiceOpenApi();
         // Nothing here uses data protection (no cookies, no antiforgery; JWTs are signed with JWT_SECRET):
         // keep its keys in memory so a read-only root filesystem needs no key folder.
         services.AddDataProtection().UseEphemeralDataProtectionProvider();

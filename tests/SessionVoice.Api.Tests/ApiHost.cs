@@ -82,14 +82,23 @@ public sealed class ApiHost : WebApplicationFactory<Program>
         }
     }
 
+    /// <summary>Whether <see cref="Client"/> checks each response against docs/openapi.json (default: yes).</summary>
+    public bool ValidateResponses { get; set; } = true;
+
     public HttpClient Client()
     {
         StartServer();
         // Listening on every address shows as [::] or 0.0.0.0: the test itself connects over loopback.
         var address = Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First()
             .Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal);
-        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = new Uri(address) });
-        client.Timeout = TimeSpan.FromSeconds(60);
+        // Every response is checked against the committed OpenAPI document (OpenApiContract); a test that means
+        // to see an undocumented answer turns ValidateResponses off.
+        HttpMessageHandler handler = new SocketsHttpHandler { AllowAutoRedirect = false };
+        if (ValidateResponses)
+        {
+            handler = new OpenApiValidatingHandler(OpenApiContract.Committed, handler);
+        }
+        var client = new HttpClient(handler) { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) };
         return client;
     }
 

@@ -27,7 +27,9 @@ public static class AttestApi
 
     public static IEndpointRouteBuilder MapAttestApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/session/{id}/attest", AttestAsync).WithTags("Settlement").WithSummary("Decide and attest now (service token); a stored result is returned as it is");
+        app.MapPost("/session/{id}/attest", AttestAsync).WithTags("Settlement").WithSummary("Decide and attest now (service token); a stored result is returned as it is")
+            .Secured(ApiDocs.ServiceTokenScheme).WithMetadata(new ForceOutcomeQuery())
+            .Answers<AttestResponse>(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status503ServiceUnavailable);
         app.MapPost(SweepRoute, SweepAsync).WithTags("Settlement").WithSummary("Read new escrow logs and decide every due booking (service token)");
         return app;
     }

@@ -39,9 +39,12 @@ public static class AuthApi
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/auth").RequireRateLimiting(RateLimitPolicy).WithTags("Auth");
-        group.MapPost("", SignInAsync).WithSummary("Sign in with a personal_sign over heaven-session:{unix seconds}");
-        group.MapPost("/nonce", IssueNonceAsync).WithSummary("Issue a single-use nonce for a wallet");
-        group.MapPost("/verify", VerifyNonceAsync).WithSummary("Sign in with a personal_sign over an issued nonce");
+        group.MapPost("", SignInAsync).WithSummary("Sign in with a personal_sign over heaven-session:{unix seconds}")
+            .Request<SignInRequest>().Answers<TokenResponse>(StatusCodes.Status401Unauthorized, StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status429TooManyRequests);
+        group.MapPost("/nonce", IssueNonceAsync).WithSummary("Issue a single-use nonce for a wallet")
+            .Request<NonceRequest>().Answers<NonceResponse>(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status429TooManyRequests);
+        group.MapPost("/verify", VerifyNonceAsync).WithSummary("Sign in with a personal_sign over an issued nonce")
+            .Request<VerifyRequest>().Answers<TokenResponse>(StatusCodes.Status401Unauthorized, StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status429TooManyRequests);
         return app;
     }
 

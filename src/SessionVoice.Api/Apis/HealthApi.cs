@@ -53,8 +53,10 @@ public static class HealthApi
 
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health", Health).WithTags("Health").WithSummary("Liveness and configuration summary (compat)");
-        app.MapGet("/health/ready", ReadyAsync).WithTags("Health").WithSummary("Ready when the RPC answers, the store is writable and the oracle can pay for the pending attestations");
+        app.MapGet("/health", Health).WithTags("Health").WithSummary("Liveness and configuration summary (compat)")
+            .Answers<HealthResponse>();
+        app.MapGet("/health/ready", ReadyAsync).WithTags("Health").WithSummary("Ready when the RPC answers, the store is writable and the oracle can pay for the pending attestations")
+            .Answers<ReadyResponse>(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 

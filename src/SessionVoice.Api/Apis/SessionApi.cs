@@ -84,11 +84,15 @@ public static class SessionApi
 
     public static IEndpointRouteBuilder MapSessionApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/session").RequireAuthorization().WithTags("Session");
-        group.MapPost("/join", JoinAsync).RequireRateLimiting(RateLimitPolicy).WithSummary("Enter the booking's Agora channel");
-        group.MapPost("/{id}/leave", LeaveAsync).WithSummary("Record that the caller left");
-        group.MapPost("/{id}/token", RenewAsync).RequireRateLimiting(RateLimitPolicy).WithSummary("A fresh token for the same channel and uid");
-        group.MapGet("/{id}/stats", StatsAsync).RequireRateLimiting(RateLimitPolicy).WithSummary("Presence and overlap so far (host or guest only)");
+        var group = app.MapGroup("/session").RequireAuthorization().WithTags("Session").Secured(ApiDocs.Bearer);
+        group.MapPost("/join", JoinAsync).RequireRateLimiting(RateLimitPolicy).WithSummary("Enter the booking's Agora channel")
+            .Request<JoinRequest>().Answers<JoinResponse>(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status429TooManyRequests, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType);
+        group.MapPost("/{id}/leave", LeaveAsync).WithSummary("Record that the caller left")
+            .Answers<LeaveResponse>(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
+        group.MapPost("/{id}/token", RenewAsync).RequireRateLimiting(RateLimitPolicy).WithSummary("A fresh token for the same channel and uid")
+            .Answers<JoinResponse>(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status429TooManyRequests);
+        group.MapGet("/{id}/stats", StatsAsync).RequireRateLimiting(RateLimitPolicy).WithSummary("Presence and overlap so far (host or guest only)")
+            .Answers<StatsResponse>(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status429TooManyRequests);
         return app;
     }
 

@@ -26,7 +26,9 @@ public static class WebhookApi
 
     public static IEndpointRouteBuilder MapWebhookApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/webhooks/agora", ReceiveAsync).WithTags("Webhooks").WithSummary("Agora NCS channel events (signed)");
+        app.MapPost("/webhooks/agora", ReceiveAsync).WithTags("Webhooks").WithSummary("Agora NCS channel events (signed)")
+            .Secured(ApiDocs.AgoraSignature).Secured(ApiDocs.AgoraSignatureSha1)
+            .Answers<WebhookAck>(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 

@@ -22,4 +22,9 @@ namespace SessionVoice.Api.Infrastructure;
 [JsonSerializable(typeof(WebhookAck))]
 [JsonSerializable(typeof(AttestResponse))]
 [JsonSerializable(typeof(SweepSummary))]
+// Request bodies: only the OpenAPI document uses them (ApiDocs), and it needs their metadata in the native build.
+[JsonSerializable(typeof(SignInRequest))]
+[JsonSerializable(typeof(NonceRequest))]
+[JsonSerializable(typeof(VerifyRequest))]
+[JsonSerializable(typeof(JoinRequest))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;
