@@ -34,7 +34,7 @@ public static class ErrorHandling
                 StatusCodes.Status401Unauthorized => "unauthorized",
                 StatusCodes.Status403Forbidden => "forbidden",
                 StatusCodes.Status413PayloadTooLarge => "request body too large",
-                StatusCodes.Status415UnsupportedMediaType => "unsupported media type",
+                StatusCodes.Status415UnsupportedMediaType => "content type must be application/json",
                 StatusCodes.Status429TooManyRequests => "too many requests",
                 _ => "request failed",
             };
