@@ -1,6 +1,6 @@
 namespace SessionVoice.Core.Tests.Ethereum;
 
-/// <summary>Vectors from ../shared/reference/ethereum.md, produced with cast 1.7.1 against anvil's public keys.</summary>
+/// <summary>Known-answer vectors produced with cast 1.7.1 against anvil's public keys.</summary>
 internal static class Vectors
 {
     public const string Key0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
