@@ -1,0 +1,138 @@
+using System.Net;
+using SessionVoice.Core.Escrow;
+using SessionVoice.Core.Ethereum;
+using SessionVoice.Testing;
+
+namespace SessionVoice.Api.Tests.Dapr;
+
+/// <summary>
+/// Two app instances in Dapr mode behind the strict daprd double, on anvil: what a scaled-out deployment must hold
+/// that one instance cannot show — single use across replicas, one watcher, reminders that survive failures and
+/// an oracle actor that moves.
+/// </summary>
+public class DaprClusterTests
+{
+    private static readonly PrivateKeySigner Guest = AnvilAccounts.Signer(AnvilAccounts.Guest);
+    private static readonly PrivateKeySigner Stranger = AnvilAccounts.Signer(AnvilAccounts.Stranger);
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+
+    private static HttpRequestMessage Cron(string token) =>
+        new(HttpMethod.Post, "/attest-sweep") { Headers = { { "dapr-api-token", token } } };
+
+    [Fact]
+    public async Task Both_instances_list_the_actor_types_and_the_sidecar_places_actors_on_both()
+    {
+        await using var cluster = await DaprCluster.StartAsync();
+        foreach (var name in DaprCluster.Instances)
+        {
+            var sidecar = cluster.Sidecar(name);
+            Assert.True(sidecar.AppHealthy, $"{name} healthy");
+            Assert.Contains("BookingActor", sidecar.ActorTypes);
+            Assert.Contains("OracleActor", sidecar.ActorTypes);
+            Assert.Contains("SignInActor", sidecar.ActorTypes);
+            Assert.Contains("WatcherActor", sidecar.ActorTypes);
+        }
+        // Placement by id spreads booking actors over both instances.
+        var placed = Enumerable.Range(1, 64).Select(i => cluster.Daprd.PlacementOf("BookingActor", i.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToHashSet();
+        Assert.Equal(["a", "b"], placed.Order());
+    }
+
+    [Fact]
+    public async Task A_nonce_or_signed_message_used_on_one_instance_is_refused_on_the_other_and_after_both_restart()
+    {
+        await using var cluster = await DaprCluster.StartAsync();
+        var a = cluster.Client("a");
+        var b = cluster.Client("b");
+
+        // A nonce issued by a is good on b (every instance checks the same MAC) ...
+        var issued = (await (await a.PostJsonAsync("/auth/nonce", new { wallet = Guest.Address.ToString() })).JsonAsync()).GetProperty("nonce").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, (await b.PostJsonAsync("/auth/verify", new { wallet = Guest.Address.ToString(), nonce = issued, signature = PersonalMessage.Sign(issued, Guest).ToHex() })).StatusCode);
+
+        // ... and a nonce used on a is refused on b.
+        var nonce = (await (await a.PostJsonAsync("/auth/nonce", new { wallet = Guest.Address.ToString() })).JsonAsync()).GetProperty("nonce").GetString()!;
+        var verify = new { wallet = Guest.Address.ToString(), nonce, signature = PersonalMessage.Sign(nonce, Guest).ToHex() };
+        Assert.Equal(HttpStatusCode.OK, (await a.PostJsonAsync("/auth/verify", verify)).StatusCode);
+        await (await b.PostJsonAsync("/auth/verify", verify)).AssertErrorAsync(401, "invalid or expired nonce");
+
+        // A signed-timestamp message used on b: its replay on a is refused.
+        var message = $"heaven-session:{cluster.Time.GetUtcNow().ToUnixTimeSeconds() - 30}";
+        var seed = new { wallet = Stranger.Address.ToString(), message, signature = PersonalMessage.Sign(message, Stranger).ToHex() };
+        Assert.Equal(HttpStatusCode.OK, (await b.PostJsonAsync("/auth", seed)).StatusCode);
+        await (await a.PostJsonAsync("/auth", seed)).AssertErrorAsync(401, "message already used");
+
+        // Both instances restart (nothing is kept on their disks in Dapr mode): both replays are still refused.
+        foreach (var name in DaprCluster.Instances)
+        {
+            await cluster.StopAppAsync(name);
+        }
+        foreach (var name in DaprCluster.Instances)
+        {
+            await cluster.StartAppAsync(name);
+        }
+        await (await cluster.Client("a").PostJsonAsync("/auth/verify", verify)).AssertErrorAsync(401, "invalid or expired nonce");
+        await (await cluster.Client("b").PostJsonAsync("/auth/verify", verify)).AssertErrorAsync(401, "invalid or expired nonce");
+        await (await cluster.Client("a").PostJsonAsync("/auth", seed)).AssertErrorAsync(401, "message already used");
+        await (await cluster.Client("b").PostJsonAsync("/auth", seed)).AssertErrorAsync(401, "message already used");
+
+        // The single-use records are in the actor state store, with a TTL, under the wallet's actor.
+        Assert.Empty(cluster.Daprd.OverlappingTurns());
+        Assert.All(cluster.Daprd.Turns.Where(t => t.ActorType == "SignInActor"), t => Assert.Equal("ok", t.Outcome));
+    }
+
+    [Fact]
+    public async Task Two_cron_triggers_at_once_read_the_logs_once_and_track_each_booking_once()
+    {
+        await using var cluster = await DaprCluster.StartAsync(throughProxy: true);
+        var proxy = cluster.Proxy!;
+        var bookings = await cluster.Chain.CreateBookingsAsync(6, await cluster.Chain.NowAsync() + 600);
+        var logsBefore = proxy.Forwarded("eth_getLogs");
+
+        var ticks = await cluster.Daprd.TriggerCronAsync();
+        Assert.Equal(2, ticks.Count);
+        Assert.All(ticks, t => Assert.Equal(200, t.Status));
+
+        // One watcher for the cluster: its turns ran one at a time, and the second sweep found nothing new to read.
+        var watcherTurns = cluster.Daprd.Turns.Where(t => t.ActorType == "WatcherActor").ToList();
+        Assert.NotEmpty(watcherTurns);
+        Assert.Single(watcherTurns.Select(t => t.ActorId).Distinct());
+        Assert.Empty(cluster.Daprd.OverlappingTurns());
+        var logCalls = proxy.Forwarded("eth_getLogs") - logsBefore;
+        var pagesRead = cluster.Daprd.Turns.Count(t => t.ActorType == "WatcherActor");
+        Assert.True(logCalls <= 2, $"{logCalls} eth_getLogs calls for one range over {pagesRead} watcher turns");
+
+        // Each booking handed to its actor once, and each has one Decide reminder.
+        foreach (var booking in bookings)
+        {
+            var id = booking.Id.ToString();
+            Assert.Single(cluster.Daprd.Turns, t => t.ActorType == "BookingActor" && t.ActorId == id && t.Name == "TrackAsync");
+            Assert.Single(cluster.Daprd.Reminders, r => r.ActorType == "BookingActor" && r.ActorId == id && r.Name == "Decide");
+        }
+
+        // A third sweep a little later reads nothing new and tracks nobody again (the heal interval has not passed).
+        var tracked = cluster.Daprd.Turns.Count(t => t.Name == "TrackAsync");
+        var logsAfter = proxy.Forwarded("eth_getLogs");
+        using var again = await cluster.Client("b").SendAsync(Cron(DaprCluster.AppToken));
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(tracked, cluster.Daprd.Turns.Count(t => t.Name == "TrackAsync"));
+        Assert.True(proxy.Forwarded("eth_getLogs") - logsAfter <= 1);
+    }
+
+    [Fact]
+    public async Task An_unattended_booking_is_attested_by_its_reminder_with_no_call_to_attest()
+    {
+        await using var cluster = await DaprCluster.StartAsync();
+        var booking = await cluster.Chain.CreateBookingAsync(await cluster.Chain.NowAsync() + 120, durationMins: 10, graceMins: 2, minOverlapMins: 3);
+        Assert.All(await cluster.Daprd.TriggerCronAsync(), t => Assert.Equal(200, t.Status));
+        var reminder = Assert.Single(cluster.Daprd.Reminders, r => r.ActorId == booking.Id.ToString());
+
+        // Nobody came: the reminders walk the booking to its end, where the decision is a host no-show.
+        await cluster.PlayRemindersUntilAsync(booking.StartTime + 10 * 60 + 1);
+        await cluster.WaitForAttestedAsync([booking], Wait);
+        var onChain = await cluster.Chain.Escrow.GetBookingAsync(booking.Id);
+        Assert.Equal(BookingStatus.Attested, onChain!.Status);
+        Assert.Equal(Outcome.NoShowHost, onChain.OracleOutcome);
+        Assert.Equal(1ul, await cluster.OracleNonceAsync());
+        Assert.Empty(cluster.Daprd.OverlappingTurns());
+        Assert.NotNull(reminder);
+    }
+}
