@@ -2,6 +2,7 @@ using System.Net;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Testing;
+using SessionVoice.Testing.Daprd;
 
 namespace SessionVoice.Api.Tests.Dapr;
 
@@ -134,5 +135,75 @@ public class DaprClusterTests
         Assert.Equal(1ul, await cluster.OracleNonceAsync());
         Assert.Empty(cluster.Daprd.OverlappingTurns());
         Assert.NotNull(reminder);
+    }
+
+    [Fact]
+    public async Task A_decision_failing_for_ten_seconds_keeps_its_reminder_and_the_booking_is_still_attested_in_its_window()
+    {
+        await using var cluster = await DaprCluster.StartAsync(throughProxy: true);
+        var booking = await cluster.Chain.CreateBookingAsync(await cluster.Chain.NowAsync() + 120, durationMins: 10, graceMins: 2, minOverlapMins: 3);
+        Assert.All(await cluster.Daprd.TriggerCronAsync(), t => Assert.Equal(200, t.Status));
+        var end = booking.StartTime + 10 * 60;
+        await cluster.PlayRemindersUntilAsync(end - 1);
+        var id = booking.Id.ToString();
+        var deliveredBefore = cluster.Daprd.ReminderDeliveries.Count(d => d.ActorId == id);
+
+        // The node refuses every connection for 10 s from just before the decision is due.
+        await cluster.Proxy!.RefuseAsync(TimeSpan.FromSeconds(10));
+        var outageStarted = DateTimeOffset.UtcNow;
+        cluster.Time.AdvanceMs((end + 1) * 1000 - cluster.Time.GetUtcNow().ToUnixTimeMilliseconds());
+        // The decision fails (the booking cannot be read) and the actor counts it while the node is away.
+        await DaprdDouble.WaitUntilAsync(() => cluster.Daprd.StateValue("BookingActor", id, "Failures") is not null, TimeSpan.FromSeconds(8), "a failed decision counted");
+        Assert.False(cluster.Proxy.IsListening);
+        await cluster.WaitForAttestedAsync([booking], Wait);
+
+        // The callback answered 200 each time (it set the reminder again itself): the Scheduler never counted a
+        // failure, so nothing was dropped, and the attestation is the right one.
+        var during = cluster.Daprd.ReminderDeliveries.Where(d => d.ActorId == id).Skip(deliveredBefore).ToList();
+        Assert.True(during.Count(d => d.At < outageStarted + TimeSpan.FromSeconds(10)) >= 2, string.Join("; ", during));
+        Assert.All(during, d => Assert.True(d.Succeeded && !d.Dropped, d.ToString()));
+        var onChain = await cluster.Chain.Escrow.GetBookingAsync(booking.Id);
+        Assert.Equal(Outcome.NoShowHost, onChain!.OracleOutcome);
+        Assert.Equal(1ul, await cluster.OracleNonceAsync());
+        Assert.Empty(cluster.Daprd.OverlappingTurns());
+    }
+
+    [Fact]
+    public async Task The_oracle_actor_moved_to_the_other_instance_between_send_and_receipt_still_sends_one_transaction()
+    {
+        await using var cluster = await DaprCluster.StartAsync();
+        var booking = await cluster.Chain.CreateBookingAsync(await cluster.Chain.NowAsync() + 120, durationMins: 10, graceMins: 2, minOverlapMins: 3);
+        Assert.All(await cluster.Daprd.TriggerCronAsync(), t => Assert.Equal(200, t.Status));
+        var end = booking.StartTime + 10 * 60;
+        await cluster.PlayRemindersUntilAsync(end - 1);
+
+        // Blocks stop: the attestation is sent but no receipt can come.
+        await cluster.Chain.Anvil.SetAutomineAsync(false);
+        await cluster.Chain.Anvil.SetNextBlockTimestampAsync(end + 1);
+        cluster.Time.AdvanceMs((end + 1) * 1000 - cluster.Time.GetUtcNow().ToUnixTimeMilliseconds());
+        var oracle = EscrowChain.Oracle.ToString();
+        await DaprdDouble.WaitUntilAsync(
+            () => cluster.Daprd.Turns.Any(t => t.ActorType == "OracleActor" && t.Name == "SubmitAsync" && t.Outcome == "ok"), Wait, "the attestation sent");
+        var pending = await cluster.Chain.Anvil.Eth.GetTransactionCountAsync(EscrowChain.Oracle, BlockTag.Pending);
+        Assert.Equal(1ul, pending);
+        var sentOn = cluster.Daprd.PlacementOf("OracleActor", oracle)!;
+        var other = sentOn == "a" ? "b" : "a";
+
+        // Rebalancing moves the oracle actor while its transaction waits in the mempool; then a block comes.
+        cluster.Daprd.Move("OracleActor", oracle, other);
+        await DaprdDouble.WaitUntilAsync(
+            () => cluster.Daprd.Turns.Any(t => t.ActorType == "OracleActor" && t.Instance == other && t.Outcome == "ok"), Wait, "the oracle actor active on the other instance");
+        await cluster.Chain.Anvil.MineAsync();
+        await cluster.Chain.Anvil.SetAutomineAsync(true);
+        await cluster.WaitForAttestedAsync([booking], Wait);
+        await DaprdDouble.WaitUntilAsync(
+            () => cluster.Daprd.StateValue("BookingActor", booking.Id.ToString(), "Attestation") is { } a && (a.Contains("\"Mined\"", StringComparison.Ordinal) || a.Contains("\"Final\"", StringComparison.Ordinal)),
+            Wait, "the booking actor seeing its attestation mined");
+
+        // One transaction from the key, the new host checked it, and no turn waited for the block.
+        Assert.Equal(1ul, await cluster.OracleNonceAsync());
+        Assert.Contains(cluster.Daprd.Turns, t => t.ActorType == "OracleActor" && t.Instance == other);
+        Assert.All(cluster.Daprd.Turns.Where(t => t.ActorType == "OracleActor"), t => Assert.True(t.Duration < TimeSpan.FromSeconds(2), t.ToString()));
+        Assert.Empty(cluster.Daprd.OverlappingTurns());
     }
 }
