@@ -24,9 +24,9 @@ public static class ActorDtos
         id, (Outcome)d.Outcome, d.Source, Hex.Decode(d.Preimage), Hash32.Parse(d.MetricsHash), d.TxHash is null ? null : Hash32.Parse(d.TxHash),
         d.Status, d.Detail, d.CreatedAtUnix, d.UpdatedAtUnix);
 
-    public static AttestationRequestDto ToDto(this AttestationRequest r) => new(r.BookingId.ToString(), (int)r.Outcome, r.MetricsHash.ToString());
+    public static AttestationRequestDto ToDto(this AttestationRequest r) => new(r.BookingId.ToString(), (int)r.Outcome, r.MetricsHash.ToString(), r.GasEstimate);
 
-    public static AttestationRequest ToRequest(this AttestationRequestDto d) => new(BookingId.Parse(d.BookingId), (Outcome)d.Outcome, Hash32.Parse(d.MetricsHash));
+    public static AttestationRequest ToRequest(this AttestationRequestDto d) => new(BookingId.Parse(d.BookingId), (Outcome)d.Outcome, Hash32.Parse(d.MetricsHash)) { GasEstimate = d.GasEstimate };
 
     public static SubmissionResultDto ToDto(this SubmissionResult result) => result switch
     {

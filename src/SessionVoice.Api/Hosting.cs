@@ -257,7 +257,10 @@ public static class Hosting
             sp.GetRequiredService<SettlementCounters>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(),
-            () => settings.Oracle is { } oracle ? new OracleActorSender(sp.GetRequiredService<IActorProxyFactory>(), oracle.Address) : null,
+            () => settings.Oracle is not { } oracle ? null
+                : settings.MockEscrow ? new OracleActorSender(sp.GetRequiredService<IActorProxyFactory>(), oracle.Address)
+                : new OracleActorSender(sp.GetRequiredService<IActorProxyFactory>(), oracle.Address, sp.GetRequiredService<EscrowClient>(),
+                    sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SubmitterOptions>().ReceiptTimeout),
             sp.GetService<IChainClock>()));
         if (settings.Oracle is { } key && !settings.MockEscrow)
         {

@@ -48,7 +48,8 @@ public sealed record AttestResultDto(AttestRefusal? Refusal, AttestationDto? Att
 /// <summary>An attest call: decide now, or take <c>ForceOutcome</c> (1–3) on behalf of <c>Actor</c> (audited). One argument: actor methods take one.</summary>
 public sealed record AttestRequestDto(int? ForceOutcome, string? Actor);
 
-public sealed record AttestationRequestDto(string BookingId, int Outcome, string MetricsHash);
+/// <summary>An attestation to submit; <c>GasEstimate</c>: prepared by the caller (see <see cref="AttestationRequest.GasEstimate"/>), absent when not.</summary>
+public sealed record AttestationRequestDto(string BookingId, int Outcome, string MetricsHash, ulong? GasEstimate = null);
 
 /// <summary>Which <see cref="SubmissionResult"/> case a submission came to (numbers on the wire: keep the values).</summary>
 public enum SubmissionKind

@@ -18,14 +18,20 @@ public sealed class DaprCluster : IAsyncDisposable
     private readonly Dictionary<string, ApiHost> _apps = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HttpClient> _clients = new(StringComparer.Ordinal);
 
-    private DaprCluster(EscrowChain chain, DaprdDouble daprd, ShiftedTime time, RpcFaultProxy? proxy, IDictionary<string, string?> extra)
+    private readonly Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? _services;
+
+    private DaprCluster(EscrowChain chain, DaprdDouble daprd, ShiftedTime time, RpcFaultProxy? proxy, IDictionary<string, string?> extra,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services)
     {
+        _services = services;
         Chain = chain;
         Daprd = daprd;
         Time = time;
         Proxy = proxy;
         _extra = extra;
     }
+
+    private bool _ownsChain;
 
     public EscrowChain Chain { get; }
 
@@ -39,13 +45,15 @@ public sealed class DaprCluster : IAsyncDisposable
     public static readonly string[] Instances = ["a", "b"];
 
     public static async Task<DaprCluster> StartAsync(
-        bool throughProxy = false, IDictionary<string, string?>? extraSettings = null, ResiliencySpec? resiliency = null, EscrowParameters? escrow = null)
+        bool throughProxy = false, IDictionary<string, string?>? extraSettings = null, ResiliencySpec? resiliency = null, EscrowParameters? escrow = null,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null, EscrowChain? chainToUse = null)
     {
-        var chain = await EscrowChain.StartAsync(parameters: escrow);
+        var chain = chainToUse ?? await EscrowChain.StartAsync(parameters: escrow);
         var time = new ShiftedTime();
         var daprd = DaprdDouble.Start(resiliency, time);
         var proxy = throughProxy ? await RpcFaultProxy.StartAsync(chain.Anvil.RpcUrl) : null;
-        var cluster = new DaprCluster(chain, daprd, time, proxy, new Dictionary<string, string?>(extraSettings ?? new Dictionary<string, string?>()));
+        var cluster = new DaprCluster(chain, daprd, time, proxy, new Dictionary<string, string?>(extraSettings ?? new Dictionary<string, string?>()), services);
+        cluster._ownsChain = chainToUse is null;
         foreach (var name in Instances)
         {
             await daprd.AddSidecarAsync(name, ApiToken, AppToken);
@@ -80,7 +88,7 @@ public sealed class DaprCluster : IAsyncDisposable
         {
             settings[key] = value;
         }
-        var app = new ApiHost(settings, Time);
+        var app = new ApiHost(settings, Time, _services);
         var client = app.Client();
         _apps[name] = app;
         _clients[name] = client;
@@ -159,6 +167,9 @@ public sealed class DaprCluster : IAsyncDisposable
         {
             await Proxy.DisposeAsync();
         }
-        await Chain.DisposeAsync();
+        if (_ownsChain)
+        {
+            await Chain.DisposeAsync();
+        }
     }
 }

@@ -19,6 +19,18 @@ public sealed class OracleKeyLane(Address account)
 
     internal SemaphoreSlim Gate { get; } = new(1, 1);
 
+    /// <summary>
+    /// The chain id the node was seen to answer (0: not asked yet): every submitter of the lane configured for it
+    /// (one per actor turn in Dapr mode) skips asking again.
+    /// </summary>
+    internal ulong VerifiedChainId
+    {
+        get => Interlocked.Read(ref _verifiedChainId);
+        set => Interlocked.Exchange(ref _verifiedChainId, value);
+    }
+
+    private ulong _verifiedChainId;
+
     /// <summary>Steps of this key's submissions under way at once (a step never waits for a block).</summary>
     internal const int MaxInFlight = 256;
 

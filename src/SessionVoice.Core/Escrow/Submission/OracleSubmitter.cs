@@ -38,8 +38,6 @@ public sealed partial class OracleSubmitter : IAttestationSender
     private readonly ILogger<OracleSubmitter> _logger;
     private readonly OracleKeyLane _lane;
     private readonly OracleStatus? _status;
-    private volatile bool _chainIdVerified;
-
     /// <summary>Shares the process-wide lane of (<c>escrow.Eth</c>, oracle address) with every other submitter.</summary>
     public OracleSubmitter(EscrowClient escrow, ISigner oracle, IAttestationTxStore store, SubmitterOptions options, TimeProvider time, ILogger<OracleSubmitter> logger, OracleStatus? status = null)
         : this(escrow, oracle, store, options, time, logger, OracleKeyLane.For(escrow.Eth, oracle.Address), status)
@@ -125,7 +123,7 @@ public sealed partial class OracleSubmitter : IAttestationSender
     // anvil 1.7.1 accepts a legacy transaction signed for another chain id (ethereum.md §7), so the check is ours.
     private async Task<SubmissionResult?> VerifyChainIdAsync(CancellationToken ct)
     {
-        if (_chainIdVerified)
+        if (_lane.VerifiedChainId == _options.ChainId)
         {
             return null;
         }
@@ -136,7 +134,7 @@ public sealed partial class OracleSubmitter : IAttestationSender
             _status?.Fault(SubmissionReasons.ChainIdMismatch, NowUnixMs());
             return new SubmissionResult.Failed(SubmissionReasons.ChainIdMismatch);
         }
-        _chainIdVerified = true;
+        _lane.VerifiedChainId = actual;
         return null;
     }
 
@@ -182,7 +180,7 @@ public sealed partial class OracleSubmitter : IAttestationSender
                 var claim = NewClaim(request);
                 if (await _store.TryCreateAsync(claim, ct))
                 {
-                    return await SendUnderClaimAsync(claim, ct) ?? await SentAsync(request.BookingId, ct);
+                    return await SendUnderClaimAsync(claim, ct, request.GasEstimate) ?? await SentAsync(request.BookingId, ct);
                 }
                 continue;
             }
@@ -209,7 +207,7 @@ public sealed partial class OracleSubmitter : IAttestationSender
                     if (await TakeOverAsync(record, request, ct) is { } taken)
                     {
                         _lane.Occupy(request.BookingId);
-                        return await SendUnderClaimAsync(taken, ct) ?? await SentAsync(request.BookingId, ct);
+                        return await SendUnderClaimAsync(taken, ct, request.GasEstimate) ?? await SentAsync(request.BookingId, ct);
                     }
                     continue;
                 default:
@@ -259,13 +257,17 @@ public sealed partial class OracleSubmitter : IAttestationSender
     /// Under a claim we own (fresh, or one whose nonce went to another transaction): re-read the booking,
     /// simulate, sign and send. Null when something was sent or the claim was lost: follow the record.
     /// </summary>
-    private async Task<SubmissionResult?> SendUnderClaimAsync(AttestationTxRecord record, CancellationToken ct)
+    private async Task<SubmissionResult?> SendUnderClaimAsync(AttestationTxRecord record, CancellationToken ct, ulong? prepared = null)
     {
         var preparing = false;
         try
         {
             await _lane.Preparing.WaitAsync(ct);
             preparing = true;
+            if (prepared is { } preparedEstimate)
+            {
+                return await SendPreparedAsync(record, preparedEstimate, ct);
+            }
             var booking = await _escrow.GetBookingAsync(record.BookingId, ct);
             if (booking is null)
             {
@@ -315,6 +317,18 @@ public sealed partial class OracleSubmitter : IAttestationSender
                 _lane.Preparing.Release();
             }
         }
+    }
+
+    private async Task<SubmissionResult?> SendPreparedAsync(AttestationTxRecord record, ulong estimate, CancellationToken ct)
+    {
+        var gas = checked(estimate * (ulong)(100 + _options.GasHeadroomPercent) / 100);
+        var fees = await _lane.QuoteFeesAsync(Eth, _options, ct);
+        if (await SendNewAsync(record, gas, fees, ct) is { } refused)
+        {
+            await ReleaseAsync(record, ct);
+            return new SubmissionResult.Failed(SubmissionReasons.Of(refused));
+        }
+        return null;
     }
 
     private async Task<SubmissionResult> RefusedBeforeSendingAsync(AttestationTxRecord record, EscrowError error, CancellationToken ct)

@@ -3,7 +3,21 @@ using SessionVoice.Core.Ethereum;
 namespace SessionVoice.Core.Escrow;
 
 /// <summary>What the oracle wants on chain for one booking. The booking id is the idempotency key.</summary>
-public sealed record AttestationRequest(BookingId BookingId, Outcome Outcome, Hash32 MetricsHash);
+public sealed record AttestationRequest(BookingId BookingId, Outcome Outcome, Hash32 MetricsHash)
+{
+    /// <summary>The transaction the caller's record shows for this attestation (a check, not a first send); null: none yet.</summary>
+    public Hash32? SentHash { get; init; }
+
+    /// <summary>For an attestation still pending: when the caller's record last changed (unix seconds), e.g. when <see cref="SentHash"/> was recorded.</summary>
+    public long? PendingSinceUnix { get; init; }
+
+    /// <summary>
+    /// Gas the caller estimated for this very call from the oracle's address just before asking (it would not revert,
+    /// so the booking was Booked): the submitter then skips its own re-read and estimate. Lets Dapr mode prepare in the
+    /// booking actors' turns, in parallel, and keep the oracle actor's one-at-a-time turns to claim, sign and send.
+    /// </summary>
+    public ulong? GasEstimate { get; init; }
+}
 
 /// <summary>How a submission ended. Expected outcomes are results; only infrastructure failures throw.</summary>
 public abstract record SubmissionResult

@@ -273,7 +273,11 @@ public sealed class BookingSettlement(
         SubmissionResult result;
         try
         {
-            result = await sender.SubmitAsync(new AttestationRequest(id, decided.Outcome, decided.MetricsHash), ct);
+            result = await sender.SubmitAsync(new AttestationRequest(id, decided.Outcome, decided.MetricsHash) 
+            {
+                SentHash = decided.TxHash,
+                PendingSinceUnix = decided.Status == AttestationStatus.Pending ? decided.UpdatedAtUnix : null,
+            }, ct);
         }
         catch (Exception e) when (SubmissionReasons.Of(e) is { } reason && !ct.IsCancellationRequested)
         {
