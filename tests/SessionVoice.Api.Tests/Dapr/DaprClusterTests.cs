@@ -207,4 +207,40 @@ public class DaprClusterTests
         Assert.All(cluster.Daprd.Turns.Where(t => t.ActorType == "OracleActor"), t => Assert.True(t.Duration < TimeSpan.FromSeconds(2), t.ToString()));
         Assert.Empty(cluster.Daprd.OverlappingTurns());
     }
+
+    [Fact]
+    public async Task Five_thousand_webhook_events_for_one_booking_through_its_actor_cost_the_same_per_event_at_the_end_as_at_the_start()
+    {
+        const int Events = 5_000, Chunk = 500;
+        await using var cluster = await DaprCluster.StartAsync(extraSettings: new Dictionary<string, string?> { ["AGORA_WEBHOOK_SECRET"] = Webhooks.Secret });
+        var booking = await cluster.Chain.CreateBookingAsync(await cluster.Chain.NowAsync() + 120, durationMins: 30, graceMins: 5, minOverlapMins: 10);
+        var (hostUid, _) = Core.Agora.AgoraUid.ForParticipants(booking.Host, booking.Guest);
+        var channel = $"heaven-6343-{booking.Id}";
+        var clients = DaprCluster.Instances.Select(cluster.Client).ToArray();
+
+        // Agora's notices arrive at either instance; a host flapping in and out, each event its own notice.
+        var perEventMs = new List<double>();
+        for (var chunk = 0; chunk < Events / Chunk; chunk++)
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            for (var i = chunk * Chunk; i < (chunk + 1) * Chunk; i++)
+            {
+                var body = Webhooks.Body(i % 2 == 0 ? 103 : 104, channel, hostUid, booking.StartTime + i % 600, clientSeq: i + 1, noticeId: $"flap-{i}", reason: i % 2 == 0 ? null : 1);
+                using var response = await Webhooks.PostAsync(clients[i % 2], body);
+                Assert.True(response.IsSuccessStatusCode, $"event {i}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+            perEventMs.Add(watch.Elapsed.TotalMilliseconds / Chunk);
+        }
+
+        // Every event stored once, in bounded pages; ingest per event flat: the last thousand cost what the first did.
+        var state = await cluster.Client("a").GetAsync($"/session/{booking.Id}/stats", await cluster.Client("a").SignInAsync(AnvilAccounts.Signer(AnvilAccounts.Host)));
+        Assert.True(state.IsSuccessStatusCode);
+        Assert.Equal(Events.ToString(System.Globalization.CultureInfo.InvariantCulture), cluster.Daprd.StateValue("BookingActor", booking.Id.ToString(), "Observed:count"));
+        // Medians of three chunks each: a load spike from other work on the machine moves one chunk, not the figure.
+        static double Median(IEnumerable<double> xs) => xs.Order().ElementAt(1);
+        var first = Median(perEventMs.Take(3));
+        var last = Median(perEventMs.TakeLast(3));
+        Assert.True(last <= 2 * first + 2, $"ms per event by chunk of {Chunk}: {string.Join(", ", perEventMs.Select(m => m.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)))}");
+        Assert.Empty(cluster.Daprd.OverlappingTurns());
+    }
 }
