@@ -143,7 +143,7 @@ public partial class DaprComponentsTests
     }
 
     [Fact]
-    public void Resiliency_covers_both_actor_types_and_the_state_store()
+    public void Resiliency_covers_every_actor_type_and_the_state_store()
     {
         var resiliency = Assert.Single(Resources(), r => r.Kind == "Resiliency");
         Assert.Equal("session-voice-resiliency", resiliency.Name);
@@ -154,9 +154,19 @@ public partial class DaprComponentsTests
             var policies = targets.SkipWhile(l => l != $"      {actor}:").Skip(1).Take(2).Select(l => l.Trim()).ToList();
             Assert.Equal([$"timeout: {timeout}", $"retry: {retry}"], policies);
         }
+        // A sign-in's single-use check must never be retried (a retry after a lost answer refuses a genuine sign-in);
+        // the watcher is polled again by the next tick. Both have a timeout and no retry.
+        foreach (var (actor, timeout) in new[] { ("SignInActor", "signInCall"), ("WatcherActor", "watcherCall") })
+        {
+            var policies = targets.SkipWhile(l => l != $"      {actor}:").Skip(1).TakeWhile(l => l.StartsWith("        ", StringComparison.Ordinal)).Select(l => l.Trim()).ToList();
+            Assert.Equal([$"timeout: {timeout}"], policies);
+        }
+        var entities = typeof(SessionVoice.Actors.BookingActor).Assembly.GetTypes()
+            .Where(t => t.IsSubclassOf(typeof(global::Dapr.Actors.Runtime.Actor)) && !t.IsAbstract).Select(t => t.Name);
+        Assert.All(entities, e => Assert.Contains($"      {e}:", targets));
         var outbound = targets.SkipWhile(l => l != "      session-voice-state:").Skip(1).Take(4).Select(l => l.Trim()).ToList();
         Assert.Equal(["outbound:", "timeout: stateStore", "retry: stateStoreRetry", "circuitBreaker: stateStoreBreaker"], outbound);
-        foreach (var policy in new[] { "actorCall:", "oracleCall:", "stateStore:", "actorRetry:", "oracleRetry:", "stateStoreRetry:", "stateStoreBreaker:" })
+        foreach (var policy in new[] { "actorCall:", "oracleCall:", "signInCall:", "watcherCall:", "stateStore:", "actorRetry:", "oracleRetry:", "stateStoreRetry:", "stateStoreBreaker:" })
         {
             Assert.Single(resiliency.Lines, l => l.Trim().StartsWith(policy, StringComparison.Ordinal) && l.StartsWith("      ", StringComparison.Ordinal));
         }
