@@ -79,6 +79,7 @@ public static class Hosting
         services.AddSingleton<JwtTokens>();
         services.AddSingleton<SignInNonces>();
         services.AddSingleton<AuthServices>();
+        services.AddSingleton<ServiceTokenFailures>();
         services.AddSingleton(sp => new RtcTokenIssuer(settings.Agora, sp.GetRequiredService<TimeProvider>(), new RtcTokenOptions(settings.PublishVideo, settings.PublishData)));
         services.AddSingleton<SettlementCounters>();
         services.AddSingleton<JoinGrants>();
