@@ -2,6 +2,7 @@ using SessionVoice.Api.Configuration;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace SessionVoice.Api.Tests;
 
@@ -60,6 +61,62 @@ public class RestartAndModeTests
         Assert.Equal("heaven-6343-1", json.GetProperty("channel").GetString());
         await (await client.PostJsonAsync("/session/join", new { booking_id = "2" }, await client.SignInAsync(Guest))).AssertErrorAsync(404, "booking not found");
         Assert.False((await (await client.GetAsync("/health")).JsonAsync()).GetProperty("oracleConfigured").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Mock_mode_starts_with_a_fresh_store_in_DATA_DIR_mock_and_leaves_the_rest_of_DATA_DIR_alone()
+    {
+        var dataDir = ApiHost.TempDataDir();
+        // A chain-mode database in the same DATA_DIR is never touched by mock mode.
+        var chainDb = Path.Combine(dataDir, "session-voice.db");
+        await File.WriteAllTextAsync(chainDb, "the chain-mode store", TestContext.Current.CancellationToken);
+        var settings = ApiHost.BaseSettings(dataDir);
+        settings["MOCK_ESCROW"] = "1";
+        settings["MOCK_HOST"] = Host.Address.ToString();
+        settings["MOCK_GUEST"] = Guest.Address.ToString();
+
+        await using (var first = new ApiHost(settings))
+        {
+            using var client = first.Client();
+            var token = await client.SignInAsync(Guest);
+            Assert.True((await client.PostJsonAsync("/session/join", new { booking_id = "1" }, token)).IsSuccessStatusCode);
+            var stats = await (await client.GetAsync("/session/1/stats", token)).JsonAsync();
+            Assert.Equal(System.Text.Json.JsonValueKind.Number, stats.GetProperty("guestJoinedAt").ValueKind);
+            Assert.Equal(Path.GetFullPath(Path.Combine(dataDir, "mock", "session-voice.db")), first.Services.GetRequiredService<StoreLocation>().DatabasePath);
+        }
+
+        // The synthetic booking starts anew with the process, and so does its presence.
+        await using var second = new ApiHost(settings);
+        using var again = second.Client();
+        var fresh = await (await again.GetAsync("/session/1/stats", await again.SignInAsync(Guest))).JsonAsync();
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, fresh.GetProperty("guestJoinedAt").ValueKind);
+        Assert.Equal("the chain-mode store", await File.ReadAllTextAsync(chainDb, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Mock_mode_without_DATA_DIR_keeps_its_store_in_a_temporary_folder_removed_at_stop()
+    {
+        var settings = ApiHost.BaseSettings("unused");
+        settings.Remove("DATA_DIR");
+        settings["MOCK_ESCROW"] = "1";
+        settings["MOCK_HOST"] = Host.Address.ToString();
+        settings["MOCK_GUEST"] = Guest.Address.ToString();
+        var relative = Path.GetFullPath("data");
+        var existedBefore = Directory.Exists(relative);
+        string folder;
+        await using (var host = new ApiHost(settings))
+        {
+            using var client = host.Client();
+            var token = await client.SignInAsync(Guest);
+            Assert.True((await client.PostJsonAsync("/session/join", new { booking_id = "1" }, token)).IsSuccessStatusCode);
+            var store = host.Services.GetRequiredService<StoreLocation>();
+            folder = store.Directory;
+            Assert.StartsWith(Path.GetFullPath(Path.GetTempPath()), Path.GetFullPath(folder), StringComparison.Ordinal);
+            Assert.True(File.Exists(store.DatabasePath), store.DatabasePath);
+        }
+        Assert.False(Directory.Exists(folder), $"{folder} is removed when the service stops");
+        // Not the working directory (in a checkout: the source tree) either.
+        Assert.Equal(existedBefore, Directory.Exists(relative));
     }
 
     [Theory]

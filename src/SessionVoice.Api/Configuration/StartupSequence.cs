@@ -102,6 +102,7 @@ internal sealed class StartupSequence(
             try
             {
                 // Open connections keep their files until the container is disposed; the names go now.
+                SqliteDatabase.Delete(store.Directory);
                 Directory.Delete(store.Directory, recursive: true);
             }
             catch (IOException)
@@ -163,9 +164,7 @@ internal sealed class StartupSequence(
 /// </summary>
 public sealed record StoreLocation(string Directory, bool Fresh, bool Owned)
 {
-    public const string FileName = "session-voice.db";
-
-    public string DatabasePath => Path.GetFullPath(Path.Combine(Directory, FileName));
+    public string DatabasePath => SqliteDatabase.PathIn(Directory);
 }
 
 /// <summary>
@@ -188,10 +187,7 @@ internal static class DataDirCheck
             Directory.CreateDirectory(store.Directory);
             if (store.Fresh)
             {
-                foreach (var suffix in new[] { "", "-wal", "-shm", "-journal" })
-                {
-                    File.Delete(store.DatabasePath + suffix);
-                }
+                SqliteDatabase.Delete(store.Directory);
             }
             Probe(store.Directory);
             // Every table is created now, not at the first request that needs it.
@@ -248,7 +244,7 @@ internal static class DataDirCheck
         ConfigurationException => null,
         SqliteException { SqliteErrorCode: 13 } => "is full (no space left on its device)",
         SqliteException { SqliteErrorCode: 8 } => "is not writable (the database is read-only)",
-        SqliteException { SqliteErrorCode: 11 or 26 } => $"holds a {StoreLocation.FileName} that is not a SQLite database",
+        SqliteException { SqliteErrorCode: 11 or 26 } => $"holds a {SqliteDatabase.FileName} that is not a SQLite database",
         SqliteException { SqliteErrorCode: 10 } => "cannot be written (disk I/O error)",
         SqliteException => "cannot hold the database (SQLite cannot open a file in it)",
         UnauthorizedAccessException => "is not writable by this process (permission denied)",
