@@ -37,6 +37,10 @@ public static class Hosting
         builder.AddObservability();
         var services = builder.Services;
         services.AddSingleton(settings);
+        // A failure to start is reported once, as one line (Program): the framework's own error logs of it are held back.
+        var gate = new StartupLogGate();
+        services.AddSingleton(gate);
+        services.PostConfigure<LoggerFilterOptions>(options => GateLogs(options, gate));
         services.TryAddSingleton(TimeProvider.System);
 
         if (builder.Configuration["urls"] is null && builder.Configuration["ASPNETCORE_URLS"] is null)
@@ -51,7 +55,7 @@ public static class Hosting
 
         if (settings.MockEscrow)
         {
-            services.AddSingleton(new ChainInfo(settings.ChainId ?? 6343, null));
+            services.AddSingleton(new ChainState(new ChainInfo(settings.ChainId ?? 6343, null)));
             services.AddSingleton<IBookingDirectory>(sp => new MockBookingDirectory(settings.MockHost!.Value, settings.MockGuest!.Value, sp.GetRequiredService<TimeProvider>()));
         }
         else
@@ -60,19 +64,22 @@ public static class Hosting
             services.AddSingleton(_ => new HttpClient(new RpcReadRetries(new SocketsHttpHandler())) { Timeout = TimeSpan.FromSeconds(settings.RpcTimeoutSeconds) });
             services.AddSingleton(sp => new EthClient(new JsonRpcClient(sp.GetRequiredService<HttpClient>(), settings.RpcUrl!)));
             services.AddSingleton(sp => new EscrowClient(sp.GetRequiredService<EthClient>(), settings.EscrowAddress!.Value));
-            services.AddSingleton(sp => ReadChain(sp.GetRequiredService<EthClient>(), settings));
+            // Read by StartupSequence once the server listens, never here: nothing blocks in a service factory.
+            services.AddSingleton(new ChainState());
             services.AddSingleton<IBookingDirectory>(sp => new ChainBookingDirectory(
                 sp.GetRequiredService<EscrowClient>(), sp.GetRequiredService<TimeProvider>(), new BookingLookupOptions { RequestConcurrency = settings.BookingLookupConcurrency }));
             services.AddSingleton<IChainClock>(sp => new ChainClock(sp.GetRequiredService<EthClient>()));
         }
+        services.AddSingleton(sp => sp.GetRequiredService<ChainState>().Info);
         services.AddSingleton(new OracleStatus(settings.Oracle?.Address));
         services.AddSingleton<OracleMetrics>();
-        services.AddHostedService<StartupChecks>();
+        services.AddHostedService<StartupSequence>();
 
         services.AddSingleton(sp => new WalletSignatures(sp.GetService<EthClient>(), sp.GetRequiredService<ILogger<WalletSignatures>>()));
         services.AddSingleton<JwtTokens>();
         services.AddSingleton<SignInNonces>();
         services.AddSingleton<AuthServices>();
+        services.AddSingleton<ServiceTokenFailures>();
         services.AddSingleton(sp => new RtcTokenIssuer(settings.Agora, sp.GetRequiredService<TimeProvider>(), new RtcTokenOptions(settings.PublishVideo, settings.PublishData)));
         services.AddSingleton<SettlementCounters>();
         services.AddSingleton<JoinGrants>();
@@ -161,8 +168,16 @@ public static class Hosting
 
     private static void AddStandaloneRuntime(this IServiceCollection services, ServiceSettings settings)
     {
-        // Only standalone mode has a local store (DATA_DIR): Dapr mode keeps everything in actor state.
-        services.AddSingleton(_ => new SqliteDatabase(settings.DataDir));
+        // Only standalone mode has a local store (DATA_DIR): Dapr mode keeps everything in actor state. Mock mode's
+        // synthetic booking starts anew at every start, and so does its store (DATA_DIR/mock, emptied at start, or a
+        // temporary folder removed at stop): never the previous run's presence, never a file in the source tree.
+        var store = settings.MockEscrow
+            ? settings.DataDir is { } dataDir
+                ? new StoreLocation(Path.Combine(dataDir, "mock"), Fresh: true, Owned: false)
+                : new StoreLocation(Path.Combine(Path.GetTempPath(), $"session-voice-mock-{Guid.NewGuid():N}"), Fresh: true, Owned: true)
+            : new StoreLocation(settings.DataDir ?? "./data", Fresh: false, Owned: false);
+        services.AddSingleton(store);
+        services.AddSingleton(_ => new SqliteDatabase(store.Directory));
         services.AddSingleton<SqliteStore>();
         services.AddSingleton<IAuthStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IPresenceStore>(sp => sp.GetRequiredService<SqliteStore>());
@@ -194,7 +209,7 @@ public static class Hosting
         services.AddSingleton<IBookingSessions>(sp => sp.GetRequiredService<StandaloneBookingSessions>());
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SettlementLoop>(sp, [.. OptionalArgs(sp.GetService<EscrowWatcher>())]));
         services.AddSingleton<ISweep>(sp => sp.GetRequiredService<SettlementLoop>());
-        services.AddHostedService(sp => sp.GetRequiredService<SettlementLoop>());
+        // Started by StartupSequence once the chain is known (the loop reads it at once), not as a hosted service of its own.
     }
 
     /// <summary>
@@ -283,6 +298,11 @@ public static class Hosting
     public static WebApplication UseSessionVoice(this WebApplication app)
     {
         app.UseJsonErrors();
+        // Between the bind and the chain check (StartupSequence) nothing is served but daprd's configuration read.
+        var chain = app.Services.GetRequiredService<ChainState>();
+        app.Use((context, next) => chain.IsKnown || context.Request.Path.StartsWithSegments("/dapr/config")
+            ? next(context)
+            : ApiError.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "starting"));
         app.UseDefaultCors();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -321,61 +341,19 @@ public static class Hosting
 
     private static IEnumerable<object> OptionalArgs(object? value) => value is null ? [] : [value];
 
-    private static ChainInfo ReadChain(EthClient eth, ServiceSettings settings)
+    /// <summary>Every filter rule (and the default) also asks the start-up gate.</summary>
+    private static void GateLogs(LoggerFilterOptions options, StartupLogGate gate)
     {
-        ulong chainId;
-        try
+        for (var i = 0; i < options.Rules.Count; i++)
         {
-            chainId = eth.ChainIdAsync().GetAwaiter().GetResult();
+            var rule = options.Rules[i];
+            var filter = rule.Filter;
+            options.Rules[i] = new LoggerFilterRule(rule.ProviderName, rule.CategoryName, rule.LogLevel,
+                (provider, category, level) => gate.Allows(category, level) && (filter is null || filter(provider, category, level)));
         }
-        catch (RpcException e)
+        if (!options.Rules.Any(rule => rule.ProviderName is null && rule.CategoryName is null))
         {
-            throw new ConfigurationException($"RPC_URL does not answer eth_chainId ({e.Kind})");
+            options.Rules.Add(new LoggerFilterRule(null, null, options.MinLevel, (_, category, level) => gate.Allows(category, level)));
         }
-        if (settings.ChainId is { } expected && expected != chainId)
-        {
-            throw new ConfigurationException($"CHAIN_ID is {expected} but the RPC reports chain {chainId}");
-        }
-        return new ChainInfo(chainId, settings.EscrowAddress);
-    }
-
-    /// <summary>Reads the chain id and opens the store before the server accepts requests.</summary>
-    private sealed class StartupChecks(IServiceProvider services, ILogger<StartupChecks> logger) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            var chain = services.GetRequiredService<ChainInfo>();
-            var store = services.GetService<SqliteStore>();
-            _ = services.GetRequiredService<OracleMetrics>();
-            // Transactions persisted before a restart are sent again as they are (never signed anew); the schedule checks them.
-            if (services.GetService<OracleSubmitter>() is { } submitter)
-            {
-                _ = Task.Run(async () =>
-                {
-                    try
-                    {
-                        foreach (var (id, result) in await submitter.ResumeAsync(CancellationToken.None))
-                        {
-                            logger.LogInformation("Resumed attestation of {BookingId}: {Result}", id, result.GetType().Name);
-                        }
-                    }
-                    catch (Exception e)
-                    {
-                        logger.LogError(e, "Resuming pending attestations failed");
-                    }
-                }, CancellationToken.None);
-            }
-            if (store is null)
-            {
-                logger.LogInformation("Dapr mode on chain {ChainId}, escrow {Escrow}: state in the actor state store", chain.ChainId, chain.Escrow?.ToString() ?? "mock");
-            }
-            else
-            {
-                logger.LogInformation("Standalone on chain {ChainId}, escrow {Escrow}, store {Store}", chain.ChainId, chain.Escrow?.ToString() ?? "mock", store.Path);
-            }
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

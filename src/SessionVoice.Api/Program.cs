@@ -3,6 +3,10 @@ using SessionVoice.Api;
 using SessionVoice.Api.Configuration;
 using SessionVoice.Api.Dapr;
 
+// Whatever stops start-up — a setting, the port, DATA_DIR, the node — is one line on stderr naming the setting
+// (never its value) and exit code 1 (StartupFailure); the framework's own logs of it are held back (StartupLogGate).
+var listenSetting = "PORT";
+WebApplication app;
 try
 {
     // The slim builder leaves out what this service never uses and would otherwise load at every start:
@@ -10,6 +14,7 @@ try
     // EventSource loggers. Kestrel's HTTPS endpoint configuration is kept.
     var builder = WebApplication.CreateSlimBuilder(args);
     builder.WebHost.UseKestrelHttpsConfiguration();
+    listenSetting = builder.Configuration["urls"] is { Length: > 0 } ? "urls" : builder.Configuration["ASPNETCORE_URLS"] is { Length: > 0 } ? "ASPNETCORE_URLS" : "PORT";
     // Dapr.Client (and gRPC/protobuf with it) is loaded only when a sidecar is expected.
     if (ServiceSettings.IsDaprMode(builder.Configuration))
     {
@@ -22,16 +27,20 @@ try
         await builder.AddDaprSecretsAsync();
     }
     builder.AddSessionVoice();
-    var app = builder.Build();
+    app = builder.Build();
     app.UseSessionVoice();
-    await app.RunAsync();
-    return 0;
+    // Binds the port, then reads the chain (StartupSequence).
+    await app.StartAsync();
 }
-catch (Exception e) when (e is ConfigurationException || e.InnerException is ConfigurationException)
+catch (Exception e)
 {
-    // One line naming the setting; never its value.
-    await Console.Error.WriteLineAsync($"session-voice: configuration error: {(e as ConfigurationException ?? e.InnerException)!.Message}");
+    await Console.Error.WriteLineAsync(StartupFailure.Describe(e, listenSetting));
     return 1;
 }
+await using (app)
+{
+    await app.WaitForShutdownAsync();
+}
+return 0;
 
 public partial class Program;

@@ -138,7 +138,7 @@ public class AttestApiTests
     {
         await using var s = await SettlementScenario.StartAsync(extraSettings: new Dictionary<string, string?> { ["WATCH_INTERVAL_SECONDS"] = "3600" });
         using var request = new HttpRequestMessage(HttpMethod.Post, "/attest-sweep");
-        request.Headers.Add("X-Service-Token", "test-service-token");
+        request.Headers.Add("X-Service-Token", "test-service-token-0123456789abcdef");
         var response = await s.Client.SendAsync(request);
         var summary = await response.JsonAsync();
         Assert.True(response.IsSuccessStatusCode, summary.ToString());

@@ -70,7 +70,7 @@ public sealed class SettlementScenario : IAsyncDisposable
         var settings = ApiHost.ChainSettings(Chain, DataDir);
         settings["SCHEDULER_INTERVAL_MS"] = "100";
         settings["WATCH_INTERVAL_SECONDS"] = "1";
-        settings["SERVICE_TOKEN"] = "test-service-token";
+        settings["SERVICE_TOKEN"] = "test-service-token-0123456789abcdef";
         settings["Logging:Console:TimestampFormat"] = "HH:mm:ss.fff ";
         settings["Logging:LogLevel:SessionVoice"] = "Debug";
         foreach (var (key, value) in _extra)
@@ -125,7 +125,7 @@ public sealed class SettlementScenario : IAsyncDisposable
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
 
-    public Task<HttpResponseMessage> AttestAsync(string? query = null, string? token = "test-service-token", string? bookingId = null)
+    public Task<HttpResponseMessage> AttestAsync(string? query = null, string? token = "test-service-token-0123456789abcdef", string? bookingId = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, $"/session/{bookingId ?? Booking.Id.ToString()}/attest{query}");
         if (token is not null)

@@ -19,7 +19,7 @@ namespace SessionVoice.Api.Tests;
 /// </summary>
 public sealed class WatcherReorgTests
 {
-    private const string ServiceToken = "test-service-token";
+    private const string ServiceToken = "test-service-token-0123456789abcdef";
 
     [Theory]
     [InlineData(false)]

@@ -93,7 +93,8 @@ public sealed class NonRootTests(PublishedApp app, ITestOutputHelper output) : I
             Assert.All(uids, uid => Assert.Equal(app.ExpectedUid, uid));
             Assert.NotEqual(0, uids[1]);
 
-            var database = Path.Combine(dataDir, "session-voice.db");
+            // Mock mode (MockService.MockEscrow) keeps its fresh-at-every-start store in DATA_DIR/mock.
+            var database = Path.Combine(dataDir, "mock", "session-voice.db");
             Assert.True(File.Exists(database), "no " + database);
             var owner = (await ProcessRunner.RunAsync("stat", ["-c", "%u", database])).EnsureSuccess("stat");
             Assert.Equal(app.ExpectedUid.ToString(CultureInfo.InvariantCulture), owner);

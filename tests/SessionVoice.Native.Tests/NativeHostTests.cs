@@ -25,7 +25,7 @@ public sealed partial class NativeHostTests(NativeBuild build, ITestOutputHelper
     private const string AppId = "970CA35de60c44645bbae8a215061b33";
     private const string AppCertificate = "5CFd2fd1755d40ecb72977518be15d3b";
     private const string JwtSecret = "native-test-jwt-secret-that-is-long-enough-0123";
-    private const string ServiceToken = "native-test-service-token";
+    private const string ServiceToken = "native-test-service-token-0123456789";
 
     private static readonly PrivateKeySigner Host = AnvilAccounts.Signer(AnvilAccounts.Host);
     private static readonly PrivateKeySigner Guest = AnvilAccounts.Signer(AnvilAccounts.Guest);

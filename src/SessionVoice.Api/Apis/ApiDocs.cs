@@ -144,7 +144,8 @@ public static class ApiDocs
                 Type = SecuritySchemeType.ApiKey,
                 In = ParameterLocation.Header,
                 Name = ServiceToken.Header,
-                Description = "SERVICE_TOKEN (in Dapr mode the app API token in dapr-api-token is accepted too). Without a configured token: 503.",
+                Description = "SERVICE_TOKEN, at least 32 bytes (in Dapr mode the app API token in dapr-api-token is accepted too). Without a configured token: 503. "
+                    + "After SERVICE_TOKEN_FAILURES_PER_MINUTE (10) wrong tokens from one client address, every call from it is 429 for the rest of the minute.",
             },
             [AgoraSignature] = new OpenApiSecurityScheme
             {

@@ -29,14 +29,16 @@ public static class AttestApi
     {
         app.MapPost("/session/{id}/attest", AttestAsync).WithTags("Settlement").WithSummary("Decide and attest now (service token); a stored result is returned as it is")
             .Secured(ApiDocs.ServiceTokenScheme).WithMetadata(new ForceOutcomeQuery())
-            .Answers<AttestResponse>(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status503ServiceUnavailable);
+            .Answers<AttestResponse>(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status429TooManyRequests,
+                StatusCodes.Status503ServiceUnavailable);
         app.MapPost(SweepRoute, SweepAsync).WithTags("Settlement").WithSummary("Read new escrow logs and decide every due booking (service token)");
         return app;
     }
 
-    public static async Task<IResult> AttestAsync(string id, HttpRequest request, ServiceSettings settings, IBookingSessions sessions, CancellationToken ct)
+    public static async Task<IResult> AttestAsync(
+        string id, HttpRequest request, ServiceSettings settings, ServiceTokenFailures failures, IBookingSessions sessions, CancellationToken ct)
     {
-        if (ServiceToken.Check(request, settings) is { } denied)
+        if (ServiceToken.Check(request, settings, failures) is { } denied)
         {
             return denied;
         }
@@ -71,9 +73,9 @@ public static class AttestApi
         };
     }
 
-    public static async Task<IResult> SweepAsync(HttpRequest request, ServiceSettings settings, IServiceProvider services, CancellationToken ct)
+    public static async Task<IResult> SweepAsync(HttpRequest request, ServiceSettings settings, ServiceTokenFailures failures, IServiceProvider services, CancellationToken ct)
     {
-        if (ServiceToken.Check(request, settings) is { } denied)
+        if (ServiceToken.Check(request, settings, failures) is { } denied)
         {
             return denied;
         }

@@ -27,6 +27,9 @@ public sealed class ServiceSettings
 
     public string? ServiceToken { get; init; }
 
+    /// <summary>Wrong service tokens accepted per client address per minute before every service-token call from it is 429.</summary>
+    public int ServiceTokenFailuresPerMinute { get; init; } = 10;
+
     public string? WebhookSecret { get; init; }
 
     /// <summary>AGORA_WEBHOOK_ACCEPT_SHA1=1 also accepts the older Agora-Signature (HMAC-SHA1) header.</summary>
@@ -52,7 +55,8 @@ public sealed class ServiceSettings
     /// </summary>
     public IReadOnlyList<string> CorsOrigins { get; init; } = [];
 
-    public string DataDir { get; init; } = "./data";
+    /// <summary>DATA_DIR as given (null when unset: ./data, or in mock mode a temporary folder).</summary>
+    public string? DataDir { get; init; }
 
     public ulong EscrowStartBlock { get; init; }
 
@@ -114,19 +118,41 @@ public sealed class ServiceSettings
     public static ServiceSettings Load(IConfiguration config)
     {
         string? Get(string name) => config[name] is { Length: > 0 } v ? v.Trim() : null;
-        string Required(string name) => Get(name) ?? throw new ConfigurationException($"{name} is required");
 
-        if (!AgoraCredentials.TryCreate(Required("AGORA_APP_ID"), Required("AGORA_APP_CERTIFICATE"), out var agora, out var agoraError))
+        var mock = Flag(Get("MOCK_ESCROW"));
+        // Every missing setting at once, not one per attempt.
+        string[] required = mock
+            ? ["AGORA_APP_ID", "AGORA_APP_CERTIFICATE", "JWT_SECRET", "MOCK_HOST", "MOCK_GUEST"]
+            : ["AGORA_APP_ID", "AGORA_APP_CERTIFICATE", "JWT_SECRET", "RPC_URL", "ESCROW_ADDRESS"];
+        if (required.Where(name => Get(name) is null).ToList() is { Count: > 0 } missing)
         {
-            throw new ConfigurationException(agoraError!);
+            throw new ConfigurationException(MissingMessage(missing, mock));
         }
-        var jwtSecret = System.Text.Encoding.UTF8.GetBytes(Required("JWT_SECRET"));
+
+        var appId = Get("AGORA_APP_ID")!;
+        var appCertificate = Get("AGORA_APP_CERTIFICATE")!;
+        if (!AgoraCredentials.TryCreate(appId, appCertificate, out var agora, out _))
+        {
+            // The message names the setting, never the value (the certificate is a secret).
+            throw new ConfigurationException((AgoraCredentials.IsWellFormed(appId), AgoraCredentials.IsWellFormed(appCertificate)) switch
+            {
+                (false, false) => "AGORA_APP_ID and AGORA_APP_CERTIFICATE must each be 32 hex characters",
+                (false, _) => "AGORA_APP_ID must be 32 hex characters",
+                _ => "AGORA_APP_CERTIFICATE must be 32 hex characters",
+            });
+        }
+        var jwtSecret = System.Text.Encoding.UTF8.GetBytes(Get("JWT_SECRET")!);
         if (jwtSecret.Length < 32)
         {
             // HS256 needs a key of at least 256 bits.
             throw new ConfigurationException("JWT_SECRET must be at least 32 bytes");
         }
-        var mock = Flag(Get("MOCK_ESCROW"));
+        var serviceToken = Get("SERVICE_TOKEN");
+        if (serviceToken is not null && System.Text.Encoding.UTF8.GetByteCount(serviceToken) < MinServiceTokenBytes)
+        {
+            // As long as a JWT key: out of reach of guessing, even before the failure limit.
+            throw new ConfigurationException($"SERVICE_TOKEN must be at least {MinServiceTokenBytes} bytes (e.g. openssl rand -hex 32)");
+        }
         var settings = new ServiceSettings
         {
             Agora = agora!,
@@ -137,7 +163,8 @@ public sealed class ServiceSettings
             Oracle = Get("ORACLE_PRIVATE_KEY") is { } key
                 ? (PrivateKeySigner.TryParse(key, out var signer) ? signer : throw new ConfigurationException("ORACLE_PRIVATE_KEY is not a valid secp256k1 private key"))
                 : null,
-            ServiceToken = Get("SERVICE_TOKEN"),
+            ServiceToken = serviceToken,
+            ServiceTokenFailuresPerMinute = Get("SERVICE_TOKEN_FAILURES_PER_MINUTE") is { } failures ? ParseInt("SERVICE_TOKEN_FAILURES_PER_MINUTE", failures, 1, 100_000) : 10,
             WebhookSecret = Get("AGORA_WEBHOOK_SECRET"),
             AllowForceOutcome = Flag(Get("ALLOW_FORCE_OUTCOME")),
             WebhookAcceptSha1 = Flag(Get("AGORA_WEBHOOK_ACCEPT_SHA1")),
@@ -146,7 +173,7 @@ public sealed class ServiceSettings
             DaprApiToken = Get("DAPR_API_TOKEN"),
             DaprHttpEndpoint = Get("DAPR_HTTP_ENDPOINT") ?? (Get("DAPR_HTTP_PORT") is { } daprPort ? $"http://127.0.0.1:{ParseInt("DAPR_HTTP_PORT", daprPort, 1, 65535)}" : null),
             CorsOrigins = Get("CORS_ORIGINS")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
-            DataDir = Get("DATA_DIR") ?? "./data",
+            DataDir = Get("DATA_DIR"),
             EscrowStartBlock = Get("ESCROW_START_BLOCK") is { } start ? ParseULong("ESCROW_START_BLOCK", start) : 0,
             ChainId = Get("CHAIN_ID") is { } chain ? ParseULong("CHAIN_ID", chain) : null,
             MockEscrow = mock,
@@ -177,15 +204,22 @@ public sealed class ServiceSettings
             WatchIntervalSeconds = Get("WATCH_INTERVAL_SECONDS") is { } watch ? ParseInt("WATCH_INTERVAL_SECONDS", watch, 1, 3600) : 5,
             SchedulerIntervalMs = Get("SCHEDULER_INTERVAL_MS") is { } tick ? ParseInt("SCHEDULER_INTERVAL_MS", tick, 50, 60_000) : 250,
         };
-        if (!mock && (settings.RpcUrl is null || settings.EscrowAddress is null))
-        {
-            throw new ConfigurationException(settings.RpcUrl is null ? "RPC_URL is required (or MOCK_ESCROW=1)" : "ESCROW_ADDRESS is required (or MOCK_ESCROW=1)");
-        }
-        if (mock && (settings.MockHost is null || settings.MockGuest is null))
-        {
-            throw new ConfigurationException(settings.MockHost is null ? "MOCK_HOST is required with MOCK_ESCROW=1" : "MOCK_GUEST is required with MOCK_ESCROW=1");
-        }
         return settings;
+    }
+
+    /// <summary>SERVICE_TOKEN's minimum length in bytes (UTF-8).</summary>
+    public const int MinServiceTokenBytes = 32;
+
+    private static string MissingMessage(List<string> missing, bool mock)
+    {
+        var chain = missing.Any(name => name is "RPC_URL" or "ESCROW_ADDRESS");
+        var mockParties = mock && missing.Any(name => name is "MOCK_HOST" or "MOCK_GUEST");
+        if (missing.Count == 1)
+        {
+            return $"{missing[0]} is required{(chain ? " (or MOCK_ESCROW=1)" : mockParties ? " with MOCK_ESCROW=1" : "")}";
+        }
+        var hint = chain ? " (RPC_URL and ESCROW_ADDRESS, or MOCK_ESCROW=1)" : mockParties ? " (MOCK_HOST and MOCK_GUEST with MOCK_ESCROW=1)" : "";
+        return $"{string.Join(", ", missing[..^1])} and {missing[^1]} are required{hint}";
     }
 
     public static bool IsDaprMode(IConfiguration config) =>

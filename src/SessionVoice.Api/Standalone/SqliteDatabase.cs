@@ -10,17 +10,13 @@ public sealed class SqliteDatabase : IDisposable
 {
     private readonly string _connectionString;
 
+    public const string FileName = "session-voice.db";
+
     public SqliteDatabase(string dataDir)
     {
         Directory.CreateDirectory(dataDir);
-        Path = System.IO.Path.GetFullPath(System.IO.Path.Combine(dataDir, "session-voice.db"));
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = Path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
+        Path = PathIn(dataDir);
+        _connectionString = ConnectionString(Path);
         using (var connection = Open())
         {
             Execute(connection, "PRAGMA journal_mode = WAL;");
@@ -32,6 +28,33 @@ public sealed class SqliteDatabase : IDisposable
     }
 
     public string Path { get; }
+
+    public static string PathIn(string dataDir) => System.IO.Path.GetFullPath(System.IO.Path.Combine(dataDir, FileName));
+
+    private static string ConnectionString(string path) => new SqliteConnectionStringBuilder
+    {
+        DataSource = path,
+        Mode = SqliteOpenMode.ReadWriteCreate,
+        Pooling = true,
+        DefaultTimeout = 30,
+    }.ToString();
+
+    /// <summary>
+    /// Removes the database in <paramref name="dataDir"/> (a store that starts afresh), and the pooled connections
+    /// to it: the pool is per process and would otherwise hand out a connection to the removed file.
+    /// </summary>
+    public static void Delete(string dataDir)
+    {
+        var path = PathIn(dataDir);
+        using (var connection = new SqliteConnection(ConnectionString(path)))
+        {
+            SqliteConnection.ClearPool(connection);
+        }
+        foreach (var suffix in new[] { "", "-wal", "-shm", "-journal" })
+        {
+            File.Delete(path + suffix);
+        }
+    }
 
     /// <summary>
     /// Writers wait for the write lock inside SQLite (back-off from 1 ms) instead of failing with

@@ -38,6 +38,9 @@ public sealed record AgoraCredentials(string AppId, string AppCertificate)
 
     public override string ToString() => $"AgoraCredentials {{ AppId = {AppId}, AppCertificate = *** }}";
 
+    /// <summary>Whether the text has the form of an App ID or App Certificate: 32 hex characters.</summary>
+    public static bool IsWellFormed(string? text) => IsHex32(text);
+
     internal static bool IsHex32(string? text)
     {
         if (text is null || text.Length != HexLength)
