@@ -93,6 +93,8 @@ public sealed class DaprCluster : IAsyncDisposable
         _apps[name] = app;
         _clients[name] = client;
         await sidecar.ConnectAppAsync(client.BaseAddress!);
+        // The app answers 503 "starting" until it has read the chain; daprd places no actor on it before it is healthy.
+        await DaprdDouble.WaitUntilAsync(() => sidecar.AppHealthy, TimeSpan.FromSeconds(30), $"instance {name} healthy to its sidecar");
     }
 
     /// <summary>Stops instance <paramref name="name"/> (its sidecar stays: daprd takes it out of placement once its health checks fail).</summary>

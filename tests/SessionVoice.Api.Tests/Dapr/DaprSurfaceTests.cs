@@ -65,11 +65,11 @@ public class DaprSurfaceTests
         });
         Assert.True(registered.IsSuccessStatusCode, $"{(int)registered.StatusCode}");
         await DaprdDouble.WaitUntilAsync(
-            () => cluster.Daprd.StateValue("BookingActor", id, "DueAt") is not null && cluster.Daprd.Reminders.Any(r => r.ActorId == id && r.Period is null),
-            Wait, "the decision saved and the next reminder registered");
+            () => cluster.Daprd.Turns.Any(t => t.ActorId == id && t.Kind == "reminder" && t.Outcome is not null),
+            Wait, "the reminder's turn ended");
 
         // Delivered to the actor's host, with the decision (wait until G + settle) saved and a one-shot reminder set for it.
-        Assert.Contains(cluster.Daprd.Turns, t => t.ActorId == id && t.Kind == "reminder" && t.Instance == host && t.Outcome == "ok");
+        Assert.True(cluster.Daprd.Turns.Any(t => t.ActorId == id && t.Kind == "reminder" && t.Instance == host && t.Outcome == "ok"), $"host {host}: " + string.Join("; ", cluster.Daprd.Turns));
         var due = (booking.StartTime + 5 * 60 + 30).ToString(CultureInfo.InvariantCulture);
         Assert.Equal(due, cluster.Daprd.StateValue("BookingActor", id, "DueAt"));
         var next = Assert.Single(cluster.Daprd.Reminders, r => r.ActorId == id && r.Name == "Decide");
