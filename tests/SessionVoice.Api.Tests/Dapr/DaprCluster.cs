@@ -1,3 +1,4 @@
+using SessionVoice.Core.Escrow;
 using SessionVoice.Testing;
 using SessionVoice.Testing.Daprd;
 
@@ -135,24 +136,19 @@ public sealed class DaprCluster : IAsyncDisposable
     /// <summary>Waits until the chain shows every one of <paramref name="bookings"/> attested.</summary>
     public async Task WaitForAttestedAsync(IEnumerable<TestBooking> bookings, TimeSpan timeout)
     {
-        var pending = bookings.Select(b => b.Id).ToHashSet();
+        BookingId[] ids = [.. bookings.Select(b => b.Id)];
         var deadline = DateTime.UtcNow + timeout;
-        while (pending.Count > 0)
+        while (true)
         {
-            foreach (var id in pending.ToList())
-            {
-                if (await Chain.Escrow.GetBookingAsync(id) is { Status: Core.Escrow.BookingStatus.Attested })
-                {
-                    pending.Remove(id);
-                }
-            }
+            // One batched read of all of them per poll.
+            var pending = (await Chain.Escrow.GetBookingsAsync(ids)).Zip(ids).Where(p => p.First is not { Status: BookingStatus.Attested }).Select(p => p.Second).ToList();
             if (pending.Count == 0)
             {
                 return;
             }
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"{pending.Count} bookings not attested within {timeout.TotalSeconds:0} s, e.g. {pending.First()}; reminders: {Daprd.Reminders.Count}");
+                throw new TimeoutException($"{pending.Count} bookings not attested within {timeout.TotalSeconds:0} s, e.g. {pending[0]}; reminders: {Daprd.Reminders.Count}");
             }
             await Task.Delay(100);
         }

@@ -264,31 +264,30 @@ public sealed partial class OracleSubmitter : IAttestationSender
         {
             await _lane.Preparing.WaitAsync(ct);
             preparing = true;
-            if (prepared is { } preparedEstimate)
+            // A caller's fresh estimate (the call would not revert, so the booking was Booked) stands for the re-read.
+            if (prepared is not { } estimate)
             {
-                return await SendPreparedAsync(record, preparedEstimate, ct);
-            }
-            var booking = await _escrow.GetBookingAsync(record.BookingId, ct);
-            if (booking is null)
-            {
-                await ReleaseAsync(record, ct);
-                return new SubmissionResult.Failed(SubmissionReasons.BookingNotFound);
-            }
-            if (booking.Status != BookingStatus.Booked)
-            {
-                await SaveAsync(record with { State = AttestationTxState.Settled }, ct);
-                _logger.AlreadySettled(record.BookingId, booking.Status);
-                return new SubmissionResult.AlreadySettled(booking.Status, booking.OracleOutcome, null);
-            }
-            ulong estimate;
-            try
-            {
-                // Against "pending": an automine anvil's "latest" timestamp can be minutes old.
-                estimate = await _escrow.EstimateAttestGasAsync(_oracle.Address, record.BookingId, record.Outcome, record.MetricsHash, ct);
-            }
-            catch (EscrowRevertException e)
-            {
-                return await RefusedBeforeSendingAsync(record, e.Error, ct);
+                var booking = await _escrow.GetBookingAsync(record.BookingId, ct);
+                if (booking is null)
+                {
+                    await ReleaseAsync(record, ct);
+                    return new SubmissionResult.Failed(SubmissionReasons.BookingNotFound);
+                }
+                if (booking.Status != BookingStatus.Booked)
+                {
+                    await SaveAsync(record with { State = AttestationTxState.Settled }, ct);
+                    _logger.AlreadySettled(record.BookingId, booking.Status);
+                    return new SubmissionResult.AlreadySettled(booking.Status, booking.OracleOutcome, null);
+                }
+                try
+                {
+                    // Against "pending": an automine anvil's "latest" timestamp can be minutes old.
+                    estimate = await _escrow.EstimateAttestGasAsync(_oracle.Address, record.BookingId, record.Outcome, record.MetricsHash, ct);
+                }
+                catch (EscrowRevertException e)
+                {
+                    return await RefusedBeforeSendingAsync(record, e.Error, ct);
+                }
             }
             var gas = checked(estimate * (ulong)(100 + _options.GasHeadroomPercent) / 100);
             var fees = await _lane.QuoteFeesAsync(Eth, _options, ct);
@@ -317,18 +316,6 @@ public sealed partial class OracleSubmitter : IAttestationSender
                 _lane.Preparing.Release();
             }
         }
-    }
-
-    private async Task<SubmissionResult?> SendPreparedAsync(AttestationTxRecord record, ulong estimate, CancellationToken ct)
-    {
-        var gas = checked(estimate * (ulong)(100 + _options.GasHeadroomPercent) / 100);
-        var fees = await _lane.QuoteFeesAsync(Eth, _options, ct);
-        if (await SendNewAsync(record, gas, fees, ct) is { } refused)
-        {
-            await ReleaseAsync(record, ct);
-            return new SubmissionResult.Failed(SubmissionReasons.Of(refused));
-        }
-        return null;
     }
 
     private async Task<SubmissionResult> RefusedBeforeSendingAsync(AttestationTxRecord record, EscrowError error, CancellationToken ct)
