@@ -37,7 +37,9 @@ public sealed class ApiHost : WebApplicationFactory<Program>
         }
         else
         {
-            UseKestrel(0);
+            // Not UseKestrel(0): that overload rewrites the server's address list after the app is built, racing the
+            // app's own start of Kestrel ("Addresses cannot be modified after the server has started", now and then).
+            UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
         }
     }
 
