@@ -382,9 +382,15 @@ public sealed class DaprdDouble : IAsyncDisposable
 
     internal sealed record StateOp(bool Upsert, string Key, string? Value, TimeSpan? Ttl);
 
+    private long _stateBytesWritten;
+
+    /// <summary>Characters of state values written so far (every upsert's key and value): what the actor state store was made to write.</summary>
+    public long StateBytesWritten => Interlocked.Read(ref _stateBytesWritten);
+
     /// <summary>One transaction, all or nothing.</summary>
     internal void ApplyTransaction(string type, string id, IReadOnlyList<StateOp> ops)
     {
+        Interlocked.Add(ref _stateBytesWritten, ops.Where(o => o.Upsert).Sum(o => (long)o.Key.Length + (o.Value?.Length ?? 0)));
         lock (_lock)
         {
             var now = Time.GetUtcNow();
