@@ -73,6 +73,8 @@ public sealed class WatcherActor : Actor, IWatcherActor
             _services.LoggerFactory.CreateLogger<EscrowWatcher>(), _services.Directory);
         var watch = await watcher.PollAsync(pages, CancellationToken.None);
         var healed = await HealAsync();
+        // Saved before the answer, not left to the end of the turn: the remembered bookings are what heals reminders.
+        await StateManager.SaveStateAsync();
         return new WatchResultDto(watch.Pages, watch.Booked, watch.Cancelled, watch.Attested, watch.NextBlock, watch.Rewound, healed, watch.Pages < pages);
     }
 
