@@ -6,8 +6,8 @@ using SessionVoice.Core.Ethereum;
 
 namespace SessionVoice.Actors;
 
-/// <summary>What the oracle actor needs: the escrow, the key, and how to send.</summary>
-public sealed record OracleActorServices(EscrowClient Escrow, ISigner Oracle, SubmitterOptions Options, TimeProvider Time, ILoggerFactory LoggerFactory, OracleStatus? Status = null);
+/// <summary>What the oracle actor needs: the escrow, the key and its process-wide lane, and how to send.</summary>
+public sealed record OracleActorServices(EscrowClient Escrow, ISigner Oracle, OracleKeyLane Lane, SubmitterOptions Options, TimeProvider Time, ILoggerFactory LoggerFactory, OracleStatus? Status = null);
 
 /// <summary>
 /// One actor per oracle address (id = lowercase address). Dapr runs one turn at a time per actor
@@ -36,7 +36,7 @@ public sealed class OracleActor : Actor, IOracleActor
         }
         return new OracleSubmitter(
             _services.Escrow, _services.Oracle, new ActorAttestationTxStore(StateManager), _services.Options, _services.Time,
-            _services.LoggerFactory.CreateLogger<OracleSubmitter>(), _services.Status);
+            _services.LoggerFactory.CreateLogger<OracleSubmitter>(), _services.Lane, _services.Status);
     }
 
     public async Task<SubmissionResultDto> SubmitAsync(AttestationRequestDto request) =>

@@ -196,9 +196,10 @@ public static class Hosting
             services.AddSingleton<IAttestationTxStore, SqliteAttestationTxStore>();
             if (settings.Oracle is { } oracle)
             {
+                services.AddSingleton(new OracleKeyLane(oracle.Address));
                 services.AddSingleton(sp => new OracleSubmitter(
                     sp.GetRequiredService<EscrowClient>(), oracle, sp.GetRequiredService<IAttestationTxStore>(), sp.GetRequiredService<SubmitterOptions>(),
-                    sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<OracleSubmitter>>(), sp.GetRequiredService<OracleStatus>()));
+                    sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<OracleSubmitter>>(), sp.GetRequiredService<OracleKeyLane>(), sp.GetRequiredService<OracleStatus>()));
             }
         }
         services.AddSingleton<IBookingTracker, StandaloneTracker>();
@@ -279,8 +280,9 @@ public static class Hosting
             sp.GetService<IChainClock>()));
         if (settings.Oracle is { } key && !settings.MockEscrow)
         {
+            services.AddSingleton(new OracleKeyLane(key.Address));
             services.AddSingleton(sp => new OracleActorServices(
-                sp.GetRequiredService<EscrowClient>(), key, sp.GetRequiredService<SubmitterOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(),
+                sp.GetRequiredService<EscrowClient>(), key, sp.GetRequiredService<OracleKeyLane>(), sp.GetRequiredService<SubmitterOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(),
                 sp.GetRequiredService<OracleStatus>()));
         }
         services.AddSingleton<DaprBookingSessions>();

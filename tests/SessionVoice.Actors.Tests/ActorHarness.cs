@@ -31,7 +31,7 @@ internal sealed class ActorHarness : IAsyncDisposable
         var oracleHost = ActorHost.CreateForTest<OracleActor>(new ActorTestOptions { ActorId = new ActorId(oracleSigner.Address.ToString()) });
         Oracle = new OracleActor(
             oracleHost,
-            new OracleActorServices(chain.Escrow, oracleSigner, new SubmitterOptions(6343), Time, NullLoggerFactory.Instance),
+            new OracleActorServices(chain.Escrow, oracleSigner, new OracleKeyLane(oracleSigner.Address), new SubmitterOptions(6343), Time, NullLoggerFactory.Instance),
             new InMemoryActorStateManager(OracleStore));
         Services = new BookingActorServices(
             directory is null ? new ChainBookingDirectory(chain.Escrow, Time) : directory(new ChainBookingDirectory(chain.Escrow, Time)),

@@ -278,7 +278,7 @@ public class OracleSubmitterChainControlTests
         var store = new InMemoryAttestationTxStore();
         var status = new OracleStatus(Oracle.Address);
         var submitter = new OracleSubmitter(chain.Escrow, Oracle, store, new SubmitterOptions(Anvil.DefaultChainId), TimeProvider.System,
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<OracleSubmitter>.Instance, status);
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<OracleSubmitter>.Instance, new OracleKeyLane(Oracle.Address), status);
         var request = new AttestationRequest(booking.Id, Outcome.Completed, Metrics);
         await chain.Anvil.RawAsync("anvil_setBalance", Oracle.Address.ToString(), "0x0");
 

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging.Abstractions;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
@@ -12,6 +14,12 @@ internal static class SubmitterTestKit
 
     public static ISigner Oracle => AnvilAccounts.Signer(AnvilAccounts.Oracle);
 
+    private static readonly ConditionalWeakTable<EscrowChain, ConcurrentDictionary<Address, OracleKeyLane>> Lanes = [];
+
+    /// <summary>The lane a service process would hold for this key on this chain: submitters made without one share it.</summary>
+    public static OracleKeyLane SharedLane(EscrowChain chain, Address account) =>
+        Lanes.GetValue(chain, _ => new()).GetOrAdd(account, a => new OracleKeyLane(a));
+
     public static OracleSubmitter Submitter(
         EscrowChain chain,
         IAttestationTxStore? store = null,
@@ -22,9 +30,7 @@ internal static class SubmitterTestKit
         var key = signer ?? Oracle;
         store ??= new InMemoryAttestationTxStore();
         options ??= new SubmitterOptions(Anvil.DefaultChainId);
-        return lane is null
-            ? new OracleSubmitter(chain.Escrow, key, store, options, TimeProvider.System, NullLogger<OracleSubmitter>.Instance)
-            : new OracleSubmitter(chain.Escrow, key, store, options, TimeProvider.System, NullLogger<OracleSubmitter>.Instance, lane);
+        return new OracleSubmitter(chain.Escrow, key, store, options, TimeProvider.System, NullLogger<OracleSubmitter>.Instance, lane ?? SharedLane(chain, key.Address));
     }
 
     /// <summary>

@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using SessionVoice.Core.Ethereum;
 
 namespace SessionVoice.Core.Escrow;
@@ -8,13 +6,12 @@ namespace SessionVoice.Core.Escrow;
 /// <summary>
 /// The one writer per oracle key in a process: a gate serialising nonce assignment, signing, persisting
 /// and sending, and the next nonce this process will use (ethereum.md §7: seed from "pending", resync on
-/// "nonce too low"). Submitters on the same node client and key share one lane unless given their own.
+/// "nonce too low"). One per key per process: the host creates it once (a singleton) and gives it to every
+/// submitter of the key, so submitters made per actor turn share it. Receipt lookups of its submissions are
+/// coalesced per node client here too.
 /// </summary>
 public sealed class OracleKeyLane(Address account)
 {
-    // Keyed by the node client too: two chains (or two test anvils) with the same key have unrelated nonces.
-    private static readonly ConditionalWeakTable<EthClient, ConcurrentDictionary<Address, OracleKeyLane>> Shared = [];
-
     public Address Account => account;
 
     internal SemaphoreSlim Gate { get; } = new(1, 1);
@@ -117,8 +114,21 @@ public sealed class OracleKeyLane(Address account)
         }
     }
 
-    public static OracleKeyLane For(EthClient eth, Address account) =>
-        Shared.GetValue(eth, _ => new()).GetOrAdd(account, a => new OracleKeyLane(a));
+    private readonly Lock _receiptsGate = new();
+    private ReceiptLookups? _receipts;
+
+    /// <summary>The coalesced receipt lookups on <paramref name="eth"/> (one node client per lane in the service).</summary>
+    internal ReceiptLookups Receipts(EthClient eth)
+    {
+        lock (_receiptsGate)
+        {
+            if (_receipts is null || !ReferenceEquals(_receipts.Eth, eth))
+            {
+                _receipts = new ReceiptLookups(eth);
+            }
+            return _receipts;
+        }
+    }
 
     /// <summary>
     /// Fees for a new transaction, asked of the node at most once per <see cref="FeeQuoteMaxAge"/> for the whole

@@ -38,13 +38,7 @@ public sealed partial class OracleSubmitter : IAttestationSender
     private readonly ILogger<OracleSubmitter> _logger;
     private readonly OracleKeyLane _lane;
     private readonly OracleStatus? _status;
-    /// <summary>Shares the process-wide lane of (<c>escrow.Eth</c>, oracle address) with every other submitter.</summary>
-    public OracleSubmitter(EscrowClient escrow, ISigner oracle, IAttestationTxStore store, SubmitterOptions options, TimeProvider time, ILogger<OracleSubmitter> logger, OracleStatus? status = null)
-        : this(escrow, oracle, store, options, time, logger, OracleKeyLane.For(escrow.Eth, oracle.Address), status)
-    {
-    }
-
-    /// <summary>With an explicit lane, e.g. to model two replicas of one key in a test.</summary>
+    /// <summary>Every submitter of a key in one process gets the same <paramref name="lane"/>; two lanes of one key are two replicas.</summary>
     public OracleSubmitter(EscrowClient escrow, ISigner oracle, IAttestationTxStore store, SubmitterOptions options, TimeProvider time, ILogger<OracleSubmitter> logger, OracleKeyLane lane, OracleStatus? status = null)
     {
         options.Validate();
@@ -360,7 +354,7 @@ public sealed partial class OracleSubmitter : IAttestationSender
     private async Task<SubmissionResult> CheckMinedAsync(AttestationTxRecord record, CancellationToken ct)
     {
         var hash = record.MinedHash!.Value;
-        var receipt = await ReceiptLookups.For(Eth).GetAsync(hash, ct);
+        var receipt = await _lane.Receipts(Eth).GetAsync(hash, ct);
         if (receipt is null)
         {
             var booking = await _escrow.GetBookingAsync(record.BookingId, ct);
@@ -427,7 +421,7 @@ public sealed partial class OracleSubmitter : IAttestationSender
     {
         for (var i = record.Sent.Count - 1; i >= 0; i--)
         {
-            if (await ReceiptLookups.For(Eth).GetAsync(record.Sent[i].Hash, ct) is { } receipt)
+            if (await _lane.Receipts(Eth).GetAsync(record.Sent[i].Hash, ct) is { } receipt)
             {
                 return receipt;
             }

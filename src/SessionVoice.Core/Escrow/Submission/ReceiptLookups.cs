@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using SessionVoice.Core.Ethereum;
 
 namespace SessionVoice.Core.Escrow;
@@ -17,14 +16,11 @@ internal sealed class ReceiptLookups(EthClient eth)
     /// <summary>A tenth of the submitter's default poll interval: polls spread over it mostly meet in one batch.</summary>
     private static readonly TimeSpan GatherWindow = TimeSpan.FromMilliseconds(25);
 
-    private static readonly ConditionalWeakTable<EthClient, ReceiptLookups> Shared = [];
-
     private readonly Lock _gate = new();
     private List<(Hash32 Hash, TaskCompletionSource<TransactionReceipt?> Answer)> _waiting = [];
     private bool _sending;
 
-    /// <summary>One per node client: receipts are not the key's business.</summary>
-    public static ReceiptLookups For(EthClient eth) => Shared.GetValue(eth, e => new ReceiptLookups(e));
+    public EthClient Eth => eth;
 
     public Task<TransactionReceipt?> GetAsync(Hash32 hash, CancellationToken ct)
     {
