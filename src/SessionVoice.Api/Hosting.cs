@@ -68,7 +68,7 @@ public static class Hosting
             services.AddSingleton(new ChainState());
             services.AddSingleton<IBookingDirectory>(sp => new ChainBookingDirectory(
                 sp.GetRequiredService<EscrowClient>(), sp.GetRequiredService<TimeProvider>(), new BookingLookupOptions { RequestConcurrency = settings.BookingLookupConcurrency }));
-            services.AddSingleton<IChainClock>(sp => new ChainClock(sp.GetRequiredService<EthClient>()));
+            services.AddSingleton<IChainClock>(sp => new ChainClock(sp.GetRequiredService<EthClient>(), sp.GetRequiredService<TimeProvider>()));
         }
         services.AddSingleton(sp => sp.GetRequiredService<ChainState>().Info);
         services.AddSingleton(new OracleStatus(settings.Oracle?.Address));
@@ -196,7 +196,7 @@ public static class Hosting
             services.AddSingleton<IAttestationTxStore, SqliteAttestationTxStore>();
             if (settings.Oracle is { } oracle)
             {
-                services.AddSingleton(new OracleKeyLane(oracle.Address));
+                services.AddSingleton(sp => new OracleKeyLane(oracle.Address, sp.GetRequiredService<TimeProvider>()));
                 services.AddSingleton(sp => new OracleSubmitter(
                     sp.GetRequiredService<EscrowClient>(), oracle, sp.GetRequiredService<IAttestationTxStore>(), sp.GetRequiredService<SubmitterOptions>(),
                     sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<OracleSubmitter>>(), sp.GetRequiredService<OracleKeyLane>(), sp.GetRequiredService<OracleStatus>()));
@@ -280,7 +280,7 @@ public static class Hosting
             sp.GetService<IChainClock>()));
         if (settings.Oracle is { } key && !settings.MockEscrow)
         {
-            services.AddSingleton(new OracleKeyLane(key.Address));
+            services.AddSingleton(sp => new OracleKeyLane(key.Address, sp.GetRequiredService<TimeProvider>()));
             services.AddSingleton(sp => new OracleActorServices(
                 sp.GetRequiredService<EscrowClient>(), key, sp.GetRequiredService<OracleKeyLane>(), sp.GetRequiredService<SubmitterOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(),
                 sp.GetRequiredService<OracleStatus>()));

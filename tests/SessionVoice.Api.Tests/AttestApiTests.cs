@@ -104,7 +104,7 @@ public class AttestApiTests
                 Assert.Equal(before + 20, await s.OracleNonceAsync());
                 return;
             }
-            await Task.Delay(200);
+            await Task.Delay(100);
         }
         Assert.Fail("not every booking was attested");
     }
@@ -124,7 +124,7 @@ public class AttestApiTests
             {
                 break;
             }
-            await Task.Delay(200);
+            await Task.Delay(100);
         }
         Assert.Equal("window-missed", attestation.GetProperty("status").GetString());
         Assert.Equal(System.Text.Json.JsonValueKind.Null, attestation.GetProperty("tx_hash").ValueKind);

@@ -13,10 +13,13 @@ public sealed class ChainApiFixture : IAsyncLifetime
 
     public string DataDir { get; } = ApiHost.TempDataDir();
 
+    /// <summary>The service's clock: wall time unless a test moves it on.</summary>
+    public ShiftedTime Time { get; } = new();
+
     public async ValueTask InitializeAsync()
     {
         Chain = await EscrowChain.StartAsync();
-        Host = new ApiHost(ApiHost.ChainSettings(Chain, DataDir));
+        Host = new ApiHost(ApiHost.ChainSettings(Chain, DataDir), Time);
         Client = Host.Client();
     }
 

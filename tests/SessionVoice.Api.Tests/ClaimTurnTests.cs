@@ -112,7 +112,7 @@ public sealed class ClaimTurnTests : IDisposable
         var evaluation = sessions.EvaluateAsync(Id, default);
         await store.Entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
         var join = sessions.JoinAsync(Id, Host, default);
-        await Task.Delay(300);
+        await Task.Delay(100);
         Assert.False(join.IsCompleted);
         Assert.Empty(await presence.ListAsync(Id, default));
 

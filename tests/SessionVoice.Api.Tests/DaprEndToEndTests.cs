@@ -134,7 +134,7 @@ public class DaprEndToEndTests
                 Assert.Equal(Outcome.NoShowHost, attested.OracleOutcome);
                 return;
             }
-            await Task.Delay(500);
+            await Task.Delay(100);
         }
         Assert.Fail("the booking was not attested through the sidecar");
     }

@@ -149,7 +149,7 @@ public class MoneyFlowTests
                 Assert.Equal(BookingStatus.Booked, (await s.Chain.Escrow.GetBookingAsync(s.Booking.Id))!.Status);
                 return;
             }
-            await Task.Delay(200);
+            await Task.Delay(100);
         }
         Assert.Fail("the service recorded no decision for the old booking");
     }

@@ -143,7 +143,7 @@ public class SessionApiTests(ChainApiFixture fx) : IClassFixture<ChainApiFixture
         var guestToken = await fx.Client.SignInAsync(Guest);
         Assert.True((await JoinAsync(hostToken, booking.Id.ToString())).IsSuccessStatusCode);
         Assert.True((await JoinAsync(guestToken, booking.Id.ToString())).IsSuccessStatusCode);
-        await Task.Delay(1100);
+        fx.Time.AdvanceMs(1_100);
 
         var leaveResponse = await fx.Client.PostRawAsync($"/session/{booking.Id}/leave", "", guestToken);
         var leave = await leaveResponse.JsonAsync();

@@ -57,7 +57,9 @@ public class SettlementBurstTests
         var now = dl;
         while (now <= windowCloses + BlockSeconds && !await AllAttestedAsync(chain, bookings))
         {
-            await Task.Delay(500);
+            // 12 s are plenty for the service to send what it decided: the next block comes once every booking's
+            // transaction is in the node's pool or in a block (no real-time pause standing in for those 12 s).
+            await WaitUntilSentAsync(chain, bookings);
             now += BlockSeconds;
             await time.AdvanceToAsync(chain.Anvil, now);
         }
@@ -95,6 +97,22 @@ public class SettlementBurstTests
 
     private static async Task<bool> AllAttestedAsync(EscrowChain chain, IReadOnlyList<TestBooking> bookings) =>
         (await chain.Escrow.GetBookingsAsync([.. bookings.Select(b => b.Id)])).All(b => b is { Status: BookingStatus.Attested });
+
+    private static async Task WaitUntilSentAsync(EscrowChain chain, IReadOnlyList<TestBooking> bookings)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var pooled = Hex.DecodeQuantityUInt64((await chain.Anvil.RawAsync("txpool_status")).GetProperty("pending").GetString()!);
+            var attested = (await chain.Escrow.GetBookingsAsync([.. bookings.Select(b => b.Id)])).Count(b => b is { Status: BookingStatus.Attested });
+            if ((int)pooled + attested >= bookings.Count)
+            {
+                return;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"30 s after the block, {pooled} transactions in the pool and {attested} bookings attested of {bookings.Count}");
+            await Task.Delay(50);
+        }
+    }
 
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
     {

@@ -66,7 +66,8 @@ public class SettlementFaultTests
 
         await s.AssertAttestedAsync(Outcome.NoShowHost);
         Assert.Equal(1, s.Proxy.Faulted(RpcFault.LoseAnswer, "eth_sendRawTransaction"));
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // Once final the service is done with the booking: whatever it would have sent again, it has sent by then.
+        await WaitForStatusAsync(s, "final", mineWhileWaiting: true);
         Assert.Equal(before + 1, await s.OracleNonceAsync());
         Assert.Single(await AttestedEventsAsync(s, 0));
     }
@@ -228,7 +229,7 @@ public class SettlementFaultTests
                 return await response.JsonAsync();
             }
             Assert.True(DateTime.UtcNow < deadline, $"/health/ready never answered {status}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-            await Task.Delay(200);
+            await Task.Delay(100);
         }
     }
 
@@ -242,7 +243,7 @@ public class SettlementFaultTests
             {
                 await s.Chain.Anvil.MineBlocksAsync(1);
             }
-            await Task.Delay(500);
+            await Task.Delay(100);
         }
     }
 
@@ -256,7 +257,7 @@ public class SettlementFaultTests
                 return booking;
             }
             Assert.True(DateTime.UtcNow < deadline, $"booking {id} never became {status}");
-            await Task.Delay(200);
+            await Task.Delay(100);
         }
     }
 

@@ -1,6 +1,8 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
+using SessionVoice.Core.Sessions;
 using SessionVoice.Testing;
 
 namespace SessionVoice.Api.Tests;
@@ -101,16 +103,30 @@ public sealed class SettlementScenario : IAsyncDisposable
     {
         for (var step = 0; step < 20; step++)
         {
-            await Task.Delay(400);
             var decision = (await StatsAsync()).GetProperty("decision");
             var until = decision.GetProperty("kind").GetString() == "wait" ? decision.GetProperty("until").GetInt64() : long.MaxValue;
             if (until >= unixSeconds)
             {
                 break;
             }
+            // Not past the wake-up until the service has decided at it (a decision is counted once its time is read).
+            var decided = Counters.Decisions;
             await AdvanceToAsync(until);
+            await WaitUntilAsync(() => Counters.Decisions > decided, $"a decision at the wake-up {until}");
         }
         await AdvanceToAsync(unixSeconds);
+    }
+
+    private SettlementCounters Counters => Api.Services.GetRequiredService<SettlementCounters>();
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"waited 15 s for {what}");
+            await Task.Delay(20);
+        }
     }
 
     public async Task JoinAsync(string token)

@@ -90,8 +90,8 @@ public class SettlementUnderLoadTests
         var waitForDl = $"wait until {dl}";
         await WaitUntilAsync(() => bookings.All(b => store.GetTracked(b.Id) is { LastDecision: var d } && d == waitForDl), TimeSpan.FromSeconds(Lead), "the hundred tracked and waiting for Dl");
         Assert.True(wall() < dl, $"the hundred were decided Wait(Dl) only after Dl ({wall() - dl} s late): raise {nameof(Lead)}");
-        // Each host join has been evaluated too (its decision is recorded again, with the same wait).
-        await Task.Delay(1000);
+        // Each host join has been evaluated too: a join makes its booking due at once, the evaluation sets it to wait again.
+        await WaitUntilAsync(() => others.All(b => store.GetTracked(b.Id) is { DueAtUnix: { } due } && due > wall()), TimeSpan.FromSeconds(Lead), "the host joins evaluated");
         var before = others.ToDictionary(b => b.Id, b => store.GetTracked(b.Id)!.LastDecision);
         Assert.All(before.Values, d => Assert.StartsWith("wait until ", d, StringComparison.Ordinal));
 

@@ -37,7 +37,7 @@ internal static class MockService
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
-                await Task.Delay(250);
+                await Task.Delay(100);
             }
         }
         return null;

@@ -1,11 +1,13 @@
 namespace SessionVoice.Testing;
 
-/// <summary>Wall-clock time plus an offset the test moves, in step with anvil's clock.</summary>
+/// <summary>Wall-clock time plus an offset the test moves, in step with anvil's clock; its timestamps (elapsed-time measures) move with it.</summary>
 public sealed class ShiftedTime : TimeProvider
 {
     private long _offsetMs;
 
     public override DateTimeOffset GetUtcNow() => base.GetUtcNow().AddMilliseconds(Interlocked.Read(ref _offsetMs));
+
+    public override long GetTimestamp() => base.GetTimestamp() + Interlocked.Read(ref _offsetMs) * TimestampFrequency / 1000;
 
     public void AdvanceMs(long milliseconds) => Interlocked.Add(ref _offsetMs, milliseconds);
 

@@ -214,10 +214,10 @@ public sealed class SettlementLoop(
             {
                 try
                 {
-                    if (watcher is not null && DateTimeOffset.UtcNow >= nextWatch)
+                    if (watcher is not null && time.GetUtcNow() >= nextWatch)
                     {
                         await watcher.PollAsync(maxPages: 50, stoppingToken);
-                        nextWatch = DateTimeOffset.UtcNow.AddSeconds(settings.WatchIntervalSeconds);
+                        nextWatch = time.GetUtcNow().AddSeconds(settings.WatchIntervalSeconds);
                     }
                     await StartDueAsync(stoppingToken);
                 }

@@ -137,7 +137,7 @@ public sealed class RpcFaultProxyTests(ProxiedAnvilFixture fixture) : IClassFixt
         await WaitUntilAsync(() => Proxy.Faulted(RpcFault.BlackHole) == 2);
         await Proxy.HealAsync(RpcFault.BlackHole);
         Assert.Equal(Anvil.DefaultChainId, await eth.ChainIdAsync());
-        await Task.Delay(200);
+        await Task.Delay(100);
         Assert.False(held.IsCompleted);
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => held);

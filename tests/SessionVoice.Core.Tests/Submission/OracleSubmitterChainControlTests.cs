@@ -217,14 +217,15 @@ public class OracleSubmitterChainControlTests
         await using var chain = await EscrowChain.StartAsync();
         var booking = await chain.CreateBookingAsync(await chain.NowAsync() - 15 * 60);
         var store = new InMemoryAttestationTxStore();
-        var submitter = Submitter(chain, store, new SubmitterOptions(Anvil.DefaultChainId) { Confirmations = 3 });
+        var laneTime = new ShiftedTime();
+        var submitter = Submitter(chain, store, new SubmitterOptions(Anvil.DefaultChainId) { Confirmations = 3 }, lane: new OracleKeyLane(Oracle.Address, laneTime));
         var request = new AttestationRequest(booking.Id, Outcome.Completed, Metrics);
 
         var mined = Assert.IsType<SubmissionResult.Mined>(await submitter.DriveAsync(request, default));
         Assert.False(mined.Final);
         await chain.Anvil.MineBlocksAsync(1);
-        // The head is read at most once a second for the key: wait it out, so this check sees 2 confirmations.
-        await Task.Delay(1100);
+        // The head is read at most once a second for the key: let that second pass, so this check sees 2 confirmations.
+        laneTime.AdvanceMs(1_100);
         Assert.False(Assert.IsType<SubmissionResult.Mined>(await submitter.SubmitAsync(request, default)).Final);
         await chain.Anvil.MineBlocksAsync(1);
         var final = await UntilFinalAsync(submitter, request);

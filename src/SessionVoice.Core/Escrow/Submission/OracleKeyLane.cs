@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SessionVoice.Core.Ethereum;
 
 namespace SessionVoice.Core.Escrow;
@@ -10,8 +9,11 @@ namespace SessionVoice.Core.Escrow;
 /// submitter of the key, so submitters made per actor turn share it. Receipt lookups of its submissions are
 /// coalesced per node client here too.
 /// </summary>
-public sealed class OracleKeyLane(Address account)
+public sealed class OracleKeyLane(Address account, TimeProvider? time = null)
 {
+    /// <summary>Ages the shared head and fee quote (the system clock unless a test moves one).</summary>
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     public Address Account => account;
 
     internal SemaphoreSlim Gate { get; } = new(1, 1);
@@ -94,7 +96,7 @@ public sealed class OracleKeyLane(Address account)
 
     /// <summary>The chain's head, asked of the node at most once per <see cref="FeeQuoteMaxAge"/> for the whole lane (confirmation counts).</summary>
     internal Task<ulong> HeadAsync(EthClient eth, CancellationToken ct) =>
-        LazyInitializer.EnsureInitialized(ref _head, () => new SharedRead<ulong>(() => eth.BlockNumberAsync(CancellationToken.None), FeeQuoteMaxAge)).GetAsync(ct);
+        LazyInitializer.EnsureInitialized(ref _head, () => new SharedRead<ulong>(() => eth.BlockNumberAsync(CancellationToken.None), FeeQuoteMaxAge, _time)).GetAsync(ct);
 
     /// <summary>The booking has a transaction out (resumed, replaced, re-sent): it holds a place whatever the count.</summary>
     internal void Occupy(BookingId id)
@@ -139,11 +141,11 @@ public sealed class OracleKeyLane(Address account)
     {
         lock (_quoteGate)
         {
-            var now = Stopwatch.GetTimestamp();
+            var now = _time.GetTimestamp();
             if (_quote is not { } last
                 || last.Type != options.TransactionType || last.FixedGasPrice != options.FixedGasPrice
                 || !last.Quote.IsCompletedSuccessfully && last.Quote.IsCompleted
-                || Stopwatch.GetElapsedTime(last.QuotedAt, now) > FeeQuoteMaxAge)
+                || _time.GetElapsedTime(last.QuotedAt, now) > FeeQuoteMaxAge)
             {
                 // Not bound to one caller's token: every caller of this second shares it.
                 _quote = (AttestationFees.QuoteAsync(eth, options, CancellationToken.None), now, options.TransactionType, options.FixedGasPrice);
