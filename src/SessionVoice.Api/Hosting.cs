@@ -18,6 +18,7 @@ using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Core.Sessions;
+using SessionVoice.Core.Telemetry;
 
 namespace SessionVoice.Api;
 
@@ -62,7 +63,7 @@ public static class Hosting
         {
             // A node that black-holes requests holds an evaluation no longer than this; the schedule retries within seconds.
             services.AddSingleton(_ => new HttpClient(new RpcReadRetries(new SocketsHttpHandler())) { Timeout = TimeSpan.FromSeconds(settings.RpcTimeoutSeconds) });
-            services.AddSingleton(sp => new EthClient(new JsonRpcClient(sp.GetRequiredService<HttpClient>(), settings.RpcUrl!)));
+            services.AddSingleton(sp => new EthClient(new JsonRpcClient(sp.GetRequiredService<HttpClient>(), settings.RpcUrl!, sp.GetRequiredService<SessionVoiceMetrics>())));
             services.AddSingleton(sp => new EscrowClient(sp.GetRequiredService<EthClient>(), settings.EscrowAddress!.Value));
             // Read by StartupSequence once the server listens, never here: nothing blocks in a service factory.
             services.AddSingleton(new ChainState());
@@ -81,7 +82,8 @@ public static class Hosting
         services.AddSingleton<AuthServices>();
         services.AddSingleton<ServiceTokenFailures>();
         services.AddSingleton(sp => new RtcTokenIssuer(settings.Agora, sp.GetRequiredService<TimeProvider>(), new RtcTokenOptions(settings.PublishVideo, settings.PublishData)));
-        services.AddSingleton<SettlementCounters>();
+        services.AddSingleton<SessionVoiceMetrics>();
+        services.AddSingleton(sp => new SettlementCounters(sp.GetRequiredService<SessionVoiceMetrics>()));
         services.AddSingleton<JoinGrants>();
         services.AddSingleton(new SettlementOptions(
             new PolicyParameters(TimeSpan.FromSeconds(settings.SettleSeconds), TimeSpan.FromSeconds(settings.MarginSeconds), TimeSpan.FromSeconds(settings.EarlySeconds)),

@@ -12,8 +12,10 @@ public sealed record TokenResponse([property: JsonPropertyName("token")] string 
 
 public sealed record NonceResponse([property: JsonPropertyName("nonce")] string Nonce);
 
-public sealed class AuthServices(IAuthStore store, WalletSignatures signatures, JwtTokens jwt, SignInNonces nonces, TimeProvider time, ILogger<AuthServices> logger)
+public sealed class AuthServices(IAuthStore store, WalletSignatures signatures, JwtTokens jwt, SignInNonces nonces, TimeProvider time, SessionVoiceMetrics metrics, ILogger<AuthServices> logger)
 {
+    public SessionVoiceMetrics Metrics => metrics;
+
     public SignInNonces Nonces => nonces;
 
     public IAuthStore Store => store;
@@ -75,17 +77,17 @@ public static class AuthApi
         var now = s.Time.GetUtcNow().ToUnixTimeSeconds();
         if (Math.Abs(now - timestamp) > MessageWindowSeconds)
         {
-            return Refused("message", "message expired");
+            return Refused(s, "message", "message expired");
         }
         if (!await s.Signatures.VerifyAsync(wallet, message, signature, ct))
         {
-            return Refused("message", "invalid signature");
+            return Refused(s, "message", "invalid signature");
         }
         if (!await s.Store.TryUseSignInMessageAsync(wallet, timestamp, now, ct))
         {
-            return Refused("message", "message already used");
+            return Refused(s, "message", "message already used");
         }
-        Count("message", "ok");
+        Count(s, "message", "ok");
         s.Logger.LogInformation("Signed in {Wallet} (message)", wallet);
         return TypedResults.Ok(new TokenResponse(s.Jwt.Issue(wallet)));
     }
@@ -129,30 +131,30 @@ public static class AuthApi
         var now = s.Time.GetUtcNow().ToUnixTimeSeconds();
         if (!s.Nonces.IsValid(nonce, wallet, now, out var expiresAt))
         {
-            return Refused("nonce", "invalid or expired nonce");
+            return Refused(s, "nonce", "invalid or expired nonce");
         }
         // The signature is checked before the nonce is consumed: a bad signature must not burn it.
         // A used nonce is refused when it is consumed (one insert); checking it first as well would
         // cost a read per sign-in and spare no work an attacker could not cause with a fresh nonce.
         if (!await s.Signatures.VerifyAsync(wallet, nonce, signature, ct))
         {
-            return Refused("nonce", "invalid signature");
+            return Refused(s, "nonce", "invalid signature");
         }
         if (!await s.Store.TryUseNonceAsync(wallet, nonce, expiresAt, now, ct))
         {
-            return Refused("nonce", "invalid or expired nonce");
+            return Refused(s, "nonce", "invalid or expired nonce");
         }
-        Count("nonce", "ok");
+        Count(s, "nonce", "ok");
         s.Logger.LogInformation("Signed in {Wallet} (nonce)", wallet);
         return TypedResults.Ok(new TokenResponse(s.Jwt.Issue(wallet)));
     }
 
-    private static void Count(string flow, string result) =>
-        SessionVoiceTelemetry.SignIns.Add(1, new KeyValuePair<string, object?>("flow", flow), new KeyValuePair<string, object?>("result", result));
+    private static void Count(AuthServices s, string flow, string result) =>
+        s.Metrics.SignIns.Add(1, new KeyValuePair<string, object?>("flow", flow), new KeyValuePair<string, object?>("result", result));
 
-    private static IResult Refused(string flow, string error)
+    private static IResult Refused(AuthServices s, string flow, string error)
     {
-        Count(flow, error);
+        Count(s, flow, error);
         return ApiError.Unauthorized(error);
     }
 

@@ -96,7 +96,7 @@ public static class SessionApi
         return app;
     }
 
-    public static async Task<IResult> JoinAsync(HttpRequest request, ClaimsPrincipal user, IBookingSessions sessions, CancellationToken ct)
+    public static async Task<IResult> JoinAsync(HttpRequest request, ClaimsPrincipal user, IBookingSessions sessions, SessionVoiceMetrics metrics, CancellationToken ct)
     {
         var (body, error) = await JsonBody.ReadAsync(request, ct);
         if (body is null)
@@ -117,7 +117,7 @@ public static class SessionApi
             return ApiError.Unauthorized("unauthorized");
         }
         var result = await sessions.JoinAsync(id, wallet, ct);
-        SessionVoiceTelemetry.Joins.Add(1, new KeyValuePair<string, object?>("result", result.Refusal == SessionRefusal.None ? "ok" : result.Refusal.ToString()));
+        metrics.Joins.Add(1, new KeyValuePair<string, object?>("result", result.Refusal == SessionRefusal.None ? "ok" : result.Refusal.ToString()));
         return ToGrantResult(result);
     }
 

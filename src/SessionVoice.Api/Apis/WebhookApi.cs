@@ -33,7 +33,7 @@ public static class WebhookApi
     }
 
     public static async Task<IResult> ReceiveAsync(
-        HttpRequest request, ServiceSettings settings, ChainInfo chain, IBookingDirectory bookings, IObservedSink observed, TimeProvider time, ILogger<ObservedEvent> logger, CancellationToken ct)
+        HttpRequest request, ServiceSettings settings, ChainInfo chain, IBookingDirectory bookings, IObservedSink observed, TimeProvider time, SessionVoiceMetrics metrics, ILogger<ObservedEvent> logger, CancellationToken ct)
     {
         if (settings.WebhookSecret is not { } secret)
         {
@@ -53,7 +53,7 @@ public static class WebhookApi
             || (settings.WebhookAcceptSha1 && NcsSignature.Verify(secretBytes, body, request.Headers[NcsSignature.V1Header].ToString(), NcsSignatureAlgorithm.HmacSha1));
         if (!verified)
         {
-            Count("bad_signature");
+            Count(metrics, "bad_signature");
             return ApiError.Unauthorized("invalid signature");
         }
         var parsed = NcsNotice.Parse(body);
@@ -66,15 +66,15 @@ public static class WebhookApi
         // Not ours (another product, the Console's check, another app's or chain's channel): acknowledge only.
         if (notice.ProductId != 1 || notice.IsHealthCheck || notice.Payload is not { ChannelName: { } channel } payload)
         {
-            return Ok(false);
+            return Ok(metrics, false);
         }
         if (!AgoraChannel.TryParseBooking(channel, out var chainId, out var bookingId) || chainId != chain.ChainId)
         {
-            return Ok(false);
+            return Ok(metrics, false);
         }
         if (!NcsEventTypes.IsJoin(notice.EventType) && !NcsEventTypes.IsLeave(notice.EventType))
         {
-            return Ok(false);
+            return Ok(metrics, false);
         }
         if (!notice.TryGetObservedEvent(out var e))
         {
@@ -90,30 +90,30 @@ public static class WebhookApi
         }
         catch (Exception ex) when (ex is TimeoutException or Core.Ethereum.RpcException or HttpRequestException)
         {
-            Count("lookup_unavailable");
+            Count(metrics, "lookup_unavailable");
             return ApiError.Result(StatusCodes.Status503ServiceUnavailable, "booking lookup unavailable");
         }
         if (booking is null)
         {
-            return Ok(false);
+            return Ok(metrics, false);
         }
         if (e.TsSeconds < booking.Slot.StartTime - TsMarginSeconds || e.TsSeconds > booking.Slot.EndTime + TsMarginSeconds || e.TsSeconds > nowMs / 1000 + TsMarginSeconds)
         {
-            return Ok(false);
+            return Ok(metrics, false);
         }
         var stored = await observed.IngestAsync(bookingId, e, nowMs, ct);
         if (stored)
         {
             logger.LogInformation("Observed {Kind} of uid {Uid} in {BookingId} (seq {ClientSeq})", e.IsJoin ? "join" : "leave", e.Uid, bookingId, e.ClientSeq);
         }
-        return Ok(stored);
+        return Ok(metrics, stored);
     }
 
-    private static void Count(string result) => SessionVoiceTelemetry.WebhookEvents.Add(1, new KeyValuePair<string, object?>("result", result));
+    private static void Count(SessionVoiceMetrics metrics, string result) => metrics.WebhookEvents.Add(1, new KeyValuePair<string, object?>("result", result));
 
-    private static Microsoft.AspNetCore.Http.HttpResults.Ok<WebhookAck> Ok(bool stored)
+    private static Microsoft.AspNetCore.Http.HttpResults.Ok<WebhookAck> Ok(SessionVoiceMetrics metrics, bool stored)
     {
-        Count(stored ? "stored" : "ignored");
+        Count(metrics, stored ? "stored" : "ignored");
         return TypedResults.Ok(new WebhookAck(true, stored));
     }
 

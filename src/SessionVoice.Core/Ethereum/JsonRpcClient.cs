@@ -26,7 +26,7 @@ public interface IJsonRpc
 /// JSON-RPC 2.0 over HTTP. Parameters may be null, string, bool, integers, <see cref="BigInteger"/>
 /// (written as a quantity), dictionaries (objects) and sequences (arrays).
 /// </summary>
-public sealed class JsonRpcClient(HttpClient http, Uri endpoint) : IJsonRpc
+public sealed class JsonRpcClient(HttpClient http, Uri endpoint, Telemetry.SessionVoiceMetrics? metrics = null) : IJsonRpc
 {
     private long _nextId;
 
@@ -88,7 +88,7 @@ public sealed class JsonRpcClient(HttpClient http, Uri endpoint) : IJsonRpc
         }
         finally
         {
-            Telemetry.SessionVoiceTelemetry.RpcDuration.Record(
+            metrics?.RpcDuration.Record(
                 System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("method", method));
         }
     }

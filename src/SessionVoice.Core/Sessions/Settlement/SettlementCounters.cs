@@ -1,7 +1,9 @@
+using SessionVoice.Core.Telemetry;
+
 namespace SessionVoice.Core.Sessions;
 
-/// <summary>Process-wide settlement counts (exported as metrics later; shown by the sweep).</summary>
-public sealed class SettlementCounters
+/// <summary>Settlement counts of one host: the sweep's figures, and the <see cref="SessionVoiceMetrics"/> instruments when given.</summary>
+public sealed class SettlementCounters(SessionVoiceMetrics? metrics = null)
 {
     private long _decisions;
     private long _submitted;
@@ -25,36 +27,36 @@ public sealed class SettlementCounters
     public void Decision(Decision decision)
     {
         Interlocked.Increment(ref _decisions);
-        Telemetry.SessionVoiceTelemetry.Decisions.Add(1, new KeyValuePair<string, object?>("kind", decision.GetType().Name));
+        metrics?.Decisions.Add(1, new KeyValuePair<string, object?>("kind", decision.GetType().Name));
     }
 
     public void Submit()
     {
         Interlocked.Increment(ref _submitted);
-        Telemetry.SessionVoiceTelemetry.Attestations.Add(1, new KeyValuePair<string, object?>("result", "submitted"));
+        metrics?.Attestations.Add(1, new KeyValuePair<string, object?>("result", "submitted"));
     }
 
     public void Mine()
     {
         Interlocked.Increment(ref _mined);
-        Telemetry.SessionVoiceTelemetry.Attestations.Add(1, new KeyValuePair<string, object?>("result", "mined"));
+        metrics?.Attestations.Add(1, new KeyValuePair<string, object?>("result", "mined"));
     }
 
     public void Settle()
     {
         Interlocked.Increment(ref _settled);
-        Telemetry.SessionVoiceTelemetry.Attestations.Add(1, new KeyValuePair<string, object?>("result", "settled"));
+        metrics?.Attestations.Add(1, new KeyValuePair<string, object?>("result", "settled"));
     }
 
     public void MissWindow()
     {
         Interlocked.Increment(ref _windowMissed);
-        Telemetry.SessionVoiceTelemetry.Attestations.Add(1, new KeyValuePair<string, object?>("result", "window_missed"));
+        metrics?.Attestations.Add(1, new KeyValuePair<string, object?>("result", "window_missed"));
     }
 
     public void Fail()
     {
         Interlocked.Increment(ref _failed);
-        Telemetry.SessionVoiceTelemetry.Attestations.Add(1, new KeyValuePair<string, object?>("result", "failed"));
+        metrics?.Attestations.Add(1, new KeyValuePair<string, object?>("result", "failed"));
     }
 }
