@@ -16,6 +16,11 @@ public sealed class WebhookNoticePruning(SqliteObservedStore store, ServiceSetti
     /// <summary>The prune started last (completed when none runs).</summary>
     public Task Running { get; private set; } = Task.CompletedTask;
 
+    private long _runs;
+
+    /// <summary>Prunes finished so far (for tests and figures).</summary>
+    public long Runs => Interlocked.Read(ref _runs);
+
     public TimeSpan Retention => TimeSpan.FromHours(settings.WebhookNoticeRetentionHours);
 
     /// <summary>Starts a prune when one is due and none is running; returns at once. Called from one loop only.</summary>
@@ -36,6 +41,7 @@ public sealed class WebhookNoticePruning(SqliteObservedStore store, ServiceSetti
         try
         {
             var deleted = await store.PruneNoticesAsync(cutoffMs, ct);
+            Interlocked.Increment(ref _runs);
             if (deleted > 0)
             {
                 logger.LogInformation("Forgot {Count} webhook notice ids older than {Hours} h", deleted, settings.WebhookNoticeRetentionHours);
