@@ -214,6 +214,8 @@ public sealed class SettlementLoop(
         {
             do
             {
+                // Beside the tick, not in it: a tick whose chain reads fail still lets the store be pruned.
+                pruning.Tick(stoppingToken);
                 try
                 {
                     if (watcher is not null && DateTimeOffset.UtcNow >= nextWatch)
@@ -222,7 +224,6 @@ public sealed class SettlementLoop(
                         nextWatch = DateTimeOffset.UtcNow.AddSeconds(settings.WatchIntervalSeconds);
                     }
                     await StartDueAsync(stoppingToken);
-                    pruning.Tick(stoppingToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
