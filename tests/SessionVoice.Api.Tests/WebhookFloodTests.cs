@@ -158,6 +158,40 @@ public class WebhookFloodTests
         Assert.Equal(3, observed.CountNotices());
     }
 
+    [Fact]
+    public async Task A_prune_deletes_in_bounded_indexed_steps_and_keeps_newer_notice_ids_and_every_event()
+    {
+        using var temp = new TempDatabase();
+        _ = new SqliteSettlementStore(temp.Db);
+        var observed = new SqliteObservedStore(temp.Db);
+        var booking = BookingId.Parse("3");
+        const int Old = 2 * SqliteObservedStore.PruneBatch + 250, Recent = 10;
+        for (var i = 0; i < Old + Recent; i++)
+        {
+            Assert.True(await observed.IngestAsync(booking, new ObservedEvent($"n-{i}", 7, i, 1_800_000_000, true, null), i < Old ? 1_000 : 9_000));
+        }
+        using (var connection = temp.Db.OpenRead())
+        using (var plan = SqliteDatabase.Command(connection,
+            "EXPLAIN QUERY PLAN SELECT notice_id FROM webhook_notices WHERE received_at_ms < 5000 ORDER BY received_at_ms LIMIT 500"))
+        using (var steps = plan.ExecuteReader())
+        {
+            // The prune finds old rows through the index on received_at_ms, not by scanning every notice id.
+            Assert.True(steps.Read());
+            Assert.Contains("webhook_notices_received", steps.GetString(3), StringComparison.Ordinal);
+        }
+
+        var commits = temp.Db.Queue.Commits;
+        Assert.Equal(Old, await observed.PruneNoticesAsync(5_000, CancellationToken.None));
+        // One write per 500 rows (the last one short), each its own turn of the writer.
+        Assert.Equal(3, temp.Db.Queue.Commits - commits);
+        Assert.Equal(Recent, observed.CountNotices());
+        Assert.Equal(0, await observed.PruneNoticesAsync(5_000, CancellationToken.None));
+        Assert.Equal(Old + Recent, observed.List(booking).Count);
+        // A resend of a forgotten notice: acknowledged as known by its (booking, uid, clientSeq), not stored again.
+        Assert.False(await observed.IngestAsync(booking, new ObservedEvent("n-0", 7, 0, 1_800_000_000, true, null), 10_000));
+        Assert.Equal(Old + Recent, observed.List(booking).Count);
+    }
+
     private static async Task<bool> StoredAsync(HttpClient client, string body)
     {
         using var response = await Webhooks.PostAsync(client, body);
