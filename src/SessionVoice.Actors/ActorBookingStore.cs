@@ -12,7 +12,11 @@ namespace SessionVoice.Actors;
 /// turn is the lock; every change is saved before the call that made it returns (not only at the
 /// end of the turn), so a transaction is never sent on a decision that was not stored.
 /// </summary>
-public sealed class ActorBookingStore(IActorStateManager state, BookingId bookingId) : IBookingStore
+/// <param name="noticeRetention">
+/// How long a webhook's notice marker is kept (the state store's TTL, WEBHOOK_NOTICE_RETENTION_HOURS); null: forever.
+/// The (uid, clientSeq) marker and the events are kept, so a resend after the marker expired is still not stored twice.
+/// </param>
+public sealed class ActorBookingStore(IActorStateManager state, BookingId bookingId, TimeSpan? noticeRetention = null) : IBookingStore
 {
     public const string ClaimsKey = "Claims";
     public const string ObservedKey = "Observed";
@@ -98,11 +102,15 @@ public sealed class ActorBookingStore(IActorStateManager state, BookingId bookin
             : (await state.TryGetStateAsync<List<ObservedDto>>(ObservedPageKey(page), ct)) is { HasValue: true } current ? current.Value : [];
         await state.SetStateAsync(ObservedPageKey(page), new List<ObservedDto>([.. events, observed]), ct);
         await state.SetStateAsync(ObservedCountKey, count + 1, ct);
-        await state.SetStateAsync(NoticeKey(observed.NoticeId), true, ct);
+        await SetNoticeAsync(observed.NoticeId, ct);
         await state.SetStateAsync(SequenceKey(observed.Uid, observed.ClientSeq), true, ct);
         await state.SaveStateAsync(ct);
         return true;
     }
+
+    private Task SetNoticeAsync(string noticeId, CancellationToken ct) => noticeRetention is { } ttl
+        ? state.SetStateAsync(NoticeKey(noticeId), true, ttl, ct)
+        : state.SetStateAsync(NoticeKey(noticeId), true, ct);
 
     /// <summary>Events stored in one list (before paging) move into pages and markers once, on the next ingest.</summary>
     private async Task MigrateObservedListAsync(CancellationToken ct)
@@ -118,7 +126,7 @@ public sealed class ActorBookingStore(IActorStateManager state, BookingId bookin
         }
         foreach (var e in events)
         {
-            await state.SetStateAsync(NoticeKey(e.NoticeId), true, ct);
+            await SetNoticeAsync(e.NoticeId, ct);
             await state.SetStateAsync(SequenceKey(e.Uid, e.ClientSeq), true, ct);
         }
         await state.SetStateAsync(ObservedCountKey, events.Count, ct);

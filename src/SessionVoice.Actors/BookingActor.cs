@@ -16,7 +16,8 @@ public sealed record BookingActorServices(
     TimeProvider Time,
     ILoggerFactory LoggerFactory,
     Func<IAttestationSender?> Sender,
-    IChainClock? ChainClock = null);
+    IChainClock? ChainClock = null,
+    TimeSpan? NoticeRetention = null);
 
 /// <summary>
 /// One actor per booking. It holds the booking's presence, decision and attestation, and keeps one
@@ -47,7 +48,7 @@ public sealed class BookingActor : Actor, IBookingActor, IRemindable
 
     private BookingId BookingId => BookingId.Parse(Id.GetId());
 
-    private ActorBookingStore Store => new(StateManager, BookingId);
+    private ActorBookingStore Store => new(StateManager, BookingId, _services.NoticeRetention);
 
     private BookingSettlement Settlement => new(
         _services.Bookings, Store, _services.Chain, _services.Options, _services.Counters, _services.Time,

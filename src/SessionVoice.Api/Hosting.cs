@@ -186,6 +186,7 @@ public static class Hosting
         services.AddSingleton<SqliteSettlementStore>();
         services.AddSingleton<SqliteWatcherBlocks>();
         services.AddSingleton<SqliteObservedStore>();
+        services.AddSingleton<WebhookNoticePruning>();
         if (!settings.MockEscrow)
         {
             services.AddSingleton(sp => new EscrowWatcher(
@@ -279,7 +280,8 @@ public static class Hosting
                 : settings.MockEscrow ? new OracleActorSender(sp.GetRequiredService<IActorProxyFactory>(), oracle.Address)
                 : new OracleActorSender(sp.GetRequiredService<IActorProxyFactory>(), oracle.Address, sp.GetRequiredService<EscrowClient>(),
                     sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SubmitterOptions>().ReceiptTimeout),
-            sp.GetService<IChainClock>()));
+            sp.GetService<IChainClock>(),
+            TimeSpan.FromHours(settings.WebhookNoticeRetentionHours)));
         if (settings.Oracle is { } key && !settings.MockEscrow)
         {
             services.AddSingleton(sp => new OracleKeyLane(key.Address, sp.GetRequiredService<TimeProvider>()));

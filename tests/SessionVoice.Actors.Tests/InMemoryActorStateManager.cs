@@ -7,11 +7,14 @@ namespace SessionVoice.Actors.Tests;
 /// A real in-memory actor state manager with the SDK's semantics: Set/Remove change a per-turn cache;
 /// SaveStateAsync commits the cache to the "store" as JSON (Web options, as the SDK serialises);
 /// ClearCacheAsync drops uncommitted changes. A new manager over the same store is a reactivated actor.
+/// A TTL given with a set is recorded in <paramref name="ttls"/> when saved (the store itself never expires a key).
 /// </summary>
-public sealed class InMemoryActorStateManager(Dictionary<string, string> store) : IActorStateManager
+public sealed class InMemoryActorStateManager(Dictionary<string, string> store, Dictionary<string, TimeSpan>? ttls = null) : IActorStateManager
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly Dictionary<string, (object? Value, bool Removed)> _cache = [];
+    /// <summary>Keys set this turn: with their TTL, or null when set without one (a key only read is not here).</summary>
+    private readonly Dictionary<string, TimeSpan?> _pendingTtls = [];
 
     public Dictionary<string, string> Store => store;
 
@@ -45,10 +48,16 @@ public sealed class InMemoryActorStateManager(Dictionary<string, string> store) 
     public Task SetStateAsync<T>(string stateName, T value, CancellationToken cancellationToken = default)
     {
         _cache[stateName] = (value, false);
+        _pendingTtls[stateName] = null;
         return Task.CompletedTask;
     }
 
-    public Task SetStateAsync<T>(string stateName, T value, TimeSpan ttl, CancellationToken cancellationToken = default) => SetStateAsync(stateName, value, cancellationToken);
+    public Task SetStateAsync<T>(string stateName, T value, TimeSpan ttl, CancellationToken cancellationToken = default)
+    {
+        _cache[stateName] = (value, false);
+        _pendingTtls[stateName] = ttl;
+        return Task.CompletedTask;
+    }
 
     public Task RemoveStateAsync(string stateName, CancellationToken cancellationToken = default) =>
         ContainsState(stateName) ? TryRemoveStateAsync(stateName, cancellationToken) : throw new KeyNotFoundException(stateName);
@@ -114,13 +123,26 @@ public sealed class InMemoryActorStateManager(Dictionary<string, string> store) 
             if (removed)
             {
                 store.Remove(name);
+                ttls?.Remove(name);
             }
             else
             {
                 store[name] = JsonSerializer.Serialize(value, value?.GetType() ?? typeof(object), Json);
+                if (ttls is not null && _pendingTtls.TryGetValue(name, out var ttl))
+                {
+                    if (ttl is { } t)
+                    {
+                        ttls[name] = t;
+                    }
+                    else
+                    {
+                        ttls.Remove(name);
+                    }
+                }
             }
         }
         _cache.Clear();
+        _pendingTtls.Clear();
         Saves++;
         return Task.CompletedTask;
     }

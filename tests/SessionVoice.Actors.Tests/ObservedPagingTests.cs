@@ -60,4 +60,33 @@ public class ObservedPagingTests
         var all = await new ActorBookingStore(new InMemoryActorStateManager(store), Booking).ObservedDtosAsync(default);
         Assert.Equal(["notice-0", "notice-1", "notice-2"], all.Select(e => e.NoticeId));
     }
+
+    [Fact]
+    public async Task Notice_markers_carry_the_retention_as_their_ttl_and_a_resend_after_they_expired_is_still_not_stored()
+    {
+        var store = new Dictionary<string, string>();
+        var ttls = new Dictionary<string, TimeSpan>();
+        var retention = TimeSpan.FromHours(72);
+        Task<bool> IngestAsync(ObservedDto e) => new ActorBookingStore(new InMemoryActorStateManager(store, ttls), Booking, retention).TryAppendObservedAsync(e, default);
+
+        Assert.True(await IngestAsync(Event(0)));
+        Assert.True(await IngestAsync(Event(1)));
+        // Only the notice markers expire: the events, the count and the (uid, clientSeq) markers are the booking's record.
+        Assert.Equal(["Observed:notice:notice-0", "Observed:notice:notice-1"], ttls.Keys.Order(StringComparer.Ordinal));
+        Assert.All(ttls.Values, ttl => Assert.Equal(retention, ttl));
+        Assert.Contains("Observed:seq:1000:0", store.Keys);
+
+        // The state store drops the expired markers; Agora resends the very same notices.
+        store.Remove("Observed:notice:notice-0");
+        store.Remove("Observed:notice:notice-1");
+        Assert.False(await IngestAsync(Event(0)));
+        Assert.False(await IngestAsync(Event(1)));
+        var all = await new ActorBookingStore(new InMemoryActorStateManager(store), Booking).ObservedDtosAsync(default);
+        Assert.Equal(["notice-0", "notice-1"], all.Select(e => e.NoticeId));
+
+        // Without a retention (an actor built before it was configured) the markers are kept forever, as before.
+        var plain = new Dictionary<string, TimeSpan>();
+        Assert.True(await new ActorBookingStore(new InMemoryActorStateManager(store, plain), Booking).TryAppendObservedAsync(Event(2), default));
+        Assert.Empty(plain);
+    }
 }

@@ -11,7 +11,9 @@ public sealed record ProcessResult(int ExitCode, string StdOut, string StdErr)
 
 public static class ProcessRunner
 {
-    public static async Task<ProcessResult> RunAsync(string file, IEnumerable<string> args, string? workingDirectory = null, string? stdin = null, TimeSpan? timeout = null)
+    /// <param name="environment">Variables set for the process on top of this one's (a secret passed here stays out of its command line).</param>
+    public static async Task<ProcessResult> RunAsync(
+        string file, IEnumerable<string> args, string? workingDirectory = null, string? stdin = null, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(file)
         {
@@ -24,6 +26,10 @@ public static class ProcessRunner
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
+        }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
         using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start " + file);
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -12,7 +12,8 @@ public sealed record SweepSummary(int Due, int Evaluated, int Errors, WatchResul
 
 /// <summary>
 /// Standalone scheduling: every tick, the bookings whose persisted wake-up time has come are
-/// decided; every few seconds the watcher reads new escrow logs. The sweep endpoint runs both at once.
+/// decided; every few seconds the watcher reads new escrow logs. The sweep endpoint runs both at once. A tick also
+/// starts the pruning of old webhook notice ids when it is due (<see cref="WebhookNoticePruning"/>).
 /// </summary>
 /// <remarks>
 /// Due bookings are taken in passes of <see cref="PassSize"/>, each read from the chain in one JSON-RPC batch,
@@ -30,6 +31,7 @@ public sealed class SettlementLoop(
     ServiceSettings settings,
     TimeProvider time,
     ILogger<SettlementLoop> logger,
+    WebhookNoticePruning pruning,
     EscrowWatcher? watcher = null) : BackgroundService, ISweep
 {
     /// <summary>Due bookings taken per pass; the chain is read for all of them in one JSON-RPC batch (and one for their uncached slots).</summary>
@@ -212,6 +214,8 @@ public sealed class SettlementLoop(
         {
             do
             {
+                // Beside the tick, not in it: a tick whose chain reads fail still lets the store be pruned.
+                pruning.Tick(stoppingToken);
                 try
                 {
                     if (watcher is not null && time.GetUtcNow() >= nextWatch)
@@ -232,6 +236,7 @@ public sealed class SettlementLoop(
         {
             // Stopping: the evaluations see the cancellation; let them end before the store goes away.
             await Task.WhenAll(_evaluating.Values);
+            await pruning.Running;
         }
     }
 }

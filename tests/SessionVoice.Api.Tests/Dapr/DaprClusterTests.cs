@@ -250,4 +250,38 @@ public class DaprClusterTests
             $"state bytes written per event by chunk of {Chunk}: {Figures(perEventBytes)}; ms per event: {Figures(perEventMs)}");
         Assert.Empty(cluster.Daprd.OverlappingTurns());
     }
+
+    [Fact]
+    public async Task A_webhook_notice_marker_expires_in_the_state_store_after_the_retention_and_a_resend_is_still_stored_once()
+    {
+        await using var cluster = await DaprCluster.StartAsync(extraSettings: new Dictionary<string, string?>
+        {
+            ["AGORA_WEBHOOK_SECRET"] = Webhooks.Secret,
+            ["WEBHOOK_NOTICE_RETENTION_HOURS"] = "72",
+            // Three days pass on the clocks: no attestation is wanted from this test.
+            ["ORACLE_PRIVATE_KEY"] = null,
+        });
+        var booking = await cluster.Chain.CreateBookingAsync(await cluster.Chain.NowAsync() + 120, durationMins: 10, graceMins: 2, minOverlapMins: 3);
+        var (hostUid, _) = Core.Agora.AgoraUid.ForParticipants(booking.Host, booking.Guest);
+        var body = Webhooks.Body(103, $"heaven-6343-{booking.Id}", hostUid, cluster.Time.GetUtcNow().ToUnixTimeSeconds(), clientSeq: 1, noticeId: "dapr-notice-1");
+        async Task<bool> StoredAsync(string instance)
+        {
+            using var response = await Webhooks.PostAsync(cluster.Client(instance), body);
+            var json = await response.JsonAsync();
+            Assert.True(response.IsSuccessStatusCode, json.ToString());
+            return json.GetProperty("stored").GetBoolean();
+        }
+        var actor = booking.Id.ToString();
+        Assert.True(await StoredAsync("a"));
+        Assert.NotNull(cluster.Daprd.StateValue("BookingActor", actor, "Observed:notice:dapr-notice-1"));
+
+        // Past the retention the state store has dropped the notice marker (its TTL); the event and its (uid, clientSeq) marker stay.
+        cluster.Time.AdvanceMs((long)TimeSpan.FromHours(73).TotalMilliseconds);
+        Assert.Null(cluster.Daprd.StateValue("BookingActor", actor, "Observed:notice:dapr-notice-1"));
+        Assert.NotNull(cluster.Daprd.StateValue("BookingActor", actor, $"Observed:seq:{hostUid}:1"));
+        Assert.False(await StoredAsync("b"));
+        Assert.False(await StoredAsync("a"));
+        Assert.Equal("1", cluster.Daprd.StateValue("BookingActor", actor, "Observed:count"));
+        Assert.Empty(cluster.Daprd.OverlappingTurns());
+    }
 }
