@@ -50,13 +50,13 @@ public sealed class ActorBookingStore(IActorStateManager state, BookingId bookin
     private static string SequenceKey(uint uid, long clientSeq) => $"Observed:seq:{uid}:{clientSeq}";
 
     /// <summary>Every observed event, page by page in arrival order (and those stored in one list before paging).</summary>
-    public async Task<IReadOnlyList<ObservedDto>> ObservedDtosAsync(CancellationToken ct)
+    public async Task<IReadOnlyList<ObservedEvent>> ObservedEventsAsync(CancellationToken ct)
     {
-        var all = (await state.TryGetStateAsync<List<ObservedDto>>(ObservedKey, ct)) is { HasValue: true } legacy ? new List<ObservedDto>(legacy.Value) : [];
+        var all = (await state.TryGetStateAsync<List<ObservedEvent>>(ObservedKey, ct)) is { HasValue: true } legacy ? new List<ObservedEvent>(legacy.Value) : [];
         var count = await ObservedCountAsync(ct);
         for (var page = 0; page * ObservedPageSize < count; page++)
         {
-            if ((await state.TryGetStateAsync<List<ObservedDto>>(ObservedPageKey(page), ct)) is { HasValue: true } events)
+            if ((await state.TryGetStateAsync<List<ObservedEvent>>(ObservedPageKey(page), ct)) is { HasValue: true } events)
             {
                 all.AddRange(events.Value);
             }
@@ -88,7 +88,7 @@ public sealed class ActorBookingStore(IActorStateManager state, BookingId bookin
     /// the cost of an ingest (two marker reads, one page, the count and two markers written) does not grow with
     /// the number of events the booking already has. Written in one save, so a crash leaves all or nothing.
     /// </summary>
-    public async Task<bool> TryAppendObservedAsync(ObservedDto observed, CancellationToken ct)
+    public async Task<bool> TryAppendObservedAsync(ObservedEvent observed, CancellationToken ct)
     {
         await MigrateObservedListAsync(ct);
         if (await state.ContainsStateAsync(NoticeKey(observed.NoticeId), ct) || await state.ContainsStateAsync(SequenceKey(observed.Uid, observed.ClientSeq), ct))
@@ -99,8 +99,8 @@ public sealed class ActorBookingStore(IActorStateManager state, BookingId bookin
         var page = count / ObservedPageSize;
         var events = count % ObservedPageSize == 0
             ? []
-            : (await state.TryGetStateAsync<List<ObservedDto>>(ObservedPageKey(page), ct)) is { HasValue: true } current ? current.Value : [];
-        await state.SetStateAsync(ObservedPageKey(page), new List<ObservedDto>([.. events, observed]), ct);
+            : (await state.TryGetStateAsync<List<ObservedEvent>>(ObservedPageKey(page), ct)) is { HasValue: true } current ? current.Value : [];
+        await state.SetStateAsync(ObservedPageKey(page), new List<ObservedEvent>([.. events, observed]), ct);
         await state.SetStateAsync(ObservedCountKey, count + 1, ct);
         await SetNoticeAsync(observed.NoticeId, ct);
         await state.SetStateAsync(SequenceKey(observed.Uid, observed.ClientSeq), true, ct);
@@ -115,7 +115,7 @@ public sealed class ActorBookingStore(IActorStateManager state, BookingId bookin
     /// <summary>Events stored in one list (before paging) move into pages and markers once, on the next ingest.</summary>
     private async Task MigrateObservedListAsync(CancellationToken ct)
     {
-        if ((await state.TryGetStateAsync<List<ObservedDto>>(ObservedKey, ct)) is not { HasValue: true } legacy)
+        if ((await state.TryGetStateAsync<List<ObservedEvent>>(ObservedKey, ct)) is not { HasValue: true } legacy)
         {
             return;
         }
@@ -146,7 +146,7 @@ public sealed class ActorBookingStore(IActorStateManager state, BookingId bookin
     public async Task<IReadOnlyList<ObservedEvent>> ObservedAsync(BookingId id, CancellationToken ct)
     {
         EnsureSameBooking(id);
-        return [.. (await ObservedDtosAsync(ct)).Select(o => o.ToEvent())];
+        return await ObservedEventsAsync(ct);
     }
 
     public async Task<StoredAttestation?> GetAttestationAsync(BookingId id, CancellationToken ct)

@@ -1,5 +1,4 @@
 using SessionVoice.Actors.Interfaces;
-using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Core.Sessions;
@@ -12,10 +11,6 @@ public static class ActorDtos
     public static PresenceDto ToDto(this PresenceEvent e, string? claimId = null) => new(e.Party, e.Kind, e.AtMs, (int)e.Source, claimId);
 
     public static PresenceEvent ToEvent(this PresenceDto d) => new(d.Party, d.Kind, d.AtMs, (PresenceSource)d.Source);
-
-    public static ObservedDto ToDto(this ObservedEvent e) => new(e.NoticeId, e.Uid, e.ClientSeq, e.TsSeconds, e.IsJoin, e.Reason);
-
-    public static ObservedEvent ToEvent(this ObservedDto d) => new(d.NoticeId, d.Uid, d.ClientSeq, d.TsSeconds, d.IsJoin, d.Reason);
 
     public static AttestationDto ToDto(this StoredAttestation a) => new(
         (int)a.Outcome, a.Source, Hex.Encode(a.Preimage), a.MetricsHash.ToString(), a.TxHash?.ToString(), a.Status, a.Detail, a.CreatedAtUnix, a.UpdatedAtUnix);

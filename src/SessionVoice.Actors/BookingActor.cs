@@ -1,6 +1,7 @@
 using Dapr.Actors.Runtime;
 using Microsoft.Extensions.Logging;
 using SessionVoice.Actors.Interfaces;
+using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Core.Sessions;
@@ -66,7 +67,7 @@ public sealed class BookingActor : Actor, IBookingActor, IRemindable
         return true;
     }
 
-    public async Task<bool> RecordObservedAsync(ObservedDto observed)
+    public async Task<bool> RecordObservedAsync(ObservedEvent observed)
     {
         var stored = await Store.TryAppendObservedAsync(observed, CancellationToken.None);
         if (stored)
@@ -82,7 +83,7 @@ public sealed class BookingActor : Actor, IBookingActor, IRemindable
         var attestation = await store.GetAttestationAsync(BookingId, CancellationToken.None);
         return new BookingStateDto(
             await store.ClaimDtosAsync(CancellationToken.None),
-            await store.ObservedDtosAsync(CancellationToken.None),
+            await store.ObservedEventsAsync(CancellationToken.None),
             attestation?.ToDto(),
             await store.DueAtAsync(BookingId, CancellationToken.None),
             await store.LastDecisionAsync(CancellationToken.None));

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using SessionVoice.Actors.Interfaces;
+using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
 
 namespace SessionVoice.Actors.Tests;
@@ -11,10 +11,10 @@ public class ObservedPagingTests
 
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
-    private static ObservedDto Event(int i) => new($"notice-{i}", (uint)(1000 + (i % 2)), i, 1_800_000_000 + i, i % 4 < 2, null);
+    private static ObservedEvent Event(int i) => new($"notice-{i}", (uint)(1000 + (i % 2)), i, 1_800_000_000 + i, i % 4 < 2, null);
 
     /// <summary>Bytes written to the store by one ingest: every value that is new or changed.</summary>
-    private static async Task<long> WrittenAsync(Dictionary<string, string> store, ObservedDto e, bool expectStored = true)
+    private static async Task<long> WrittenAsync(Dictionary<string, string> store, ObservedEvent e, bool expectStored = true)
     {
         var before = new Dictionary<string, string>(store);
         var stored = await new ActorBookingStore(new InMemoryActorStateManager(store), Booking).TryAppendObservedAsync(e, default);
@@ -39,7 +39,7 @@ public class ObservedPagingTests
         Assert.All(store.Where(kv => kv.Key.StartsWith("Observed:page:", StringComparison.Ordinal)),
             kv => Assert.InRange(JsonDocument.Parse(kv.Value).RootElement.GetArrayLength(), 1, page));
 
-        var all = await new ActorBookingStore(new InMemoryActorStateManager(store), Booking).ObservedDtosAsync(default);
+        var all = await new ActorBookingStore(new InMemoryActorStateManager(store), Booking).ObservedEventsAsync(default);
         Assert.Equal(Enumerable.Range(0, 5_000).Select(i => $"notice-{i}"), all.Select(e => e.NoticeId));
         Assert.Equal(0, await WrittenAsync(store, Event(1234), expectStored: false));
         Assert.Equal(0, await WrittenAsync(store, Event(1234) with { NoticeId = "another notice, same uid and clientSeq" }, expectStored: false));
@@ -51,13 +51,13 @@ public class ObservedPagingTests
     {
         var store = new Dictionary<string, string>
         {
-            [ActorBookingStore.ObservedKey] = JsonSerializer.Serialize(new List<ObservedDto> { Event(0), Event(1) }, Web),
+            [ActorBookingStore.ObservedKey] = JsonSerializer.Serialize(new List<ObservedEvent> { Event(0), Event(1) }, Web),
         };
         await WrittenAsync(store, Event(1), expectStored: false);
         await WrittenAsync(store, Event(2));
 
         Assert.False(store.ContainsKey(ActorBookingStore.ObservedKey));
-        var all = await new ActorBookingStore(new InMemoryActorStateManager(store), Booking).ObservedDtosAsync(default);
+        var all = await new ActorBookingStore(new InMemoryActorStateManager(store), Booking).ObservedEventsAsync(default);
         Assert.Equal(["notice-0", "notice-1", "notice-2"], all.Select(e => e.NoticeId));
     }
 
@@ -67,7 +67,7 @@ public class ObservedPagingTests
         var store = new Dictionary<string, string>();
         var ttls = new Dictionary<string, TimeSpan>();
         var retention = TimeSpan.FromHours(72);
-        Task<bool> IngestAsync(ObservedDto e) => new ActorBookingStore(new InMemoryActorStateManager(store, ttls), Booking, retention).TryAppendObservedAsync(e, default);
+        Task<bool> IngestAsync(ObservedEvent e) => new ActorBookingStore(new InMemoryActorStateManager(store, ttls), Booking, retention).TryAppendObservedAsync(e, default);
 
         Assert.True(await IngestAsync(Event(0)));
         Assert.True(await IngestAsync(Event(1)));
@@ -81,7 +81,7 @@ public class ObservedPagingTests
         store.Remove("Observed:notice:notice-1");
         Assert.False(await IngestAsync(Event(0)));
         Assert.False(await IngestAsync(Event(1)));
-        var all = await new ActorBookingStore(new InMemoryActorStateManager(store), Booking).ObservedDtosAsync(default);
+        var all = await new ActorBookingStore(new InMemoryActorStateManager(store), Booking).ObservedEventsAsync(default);
         Assert.Equal(["notice-0", "notice-1"], all.Select(e => e.NoticeId));
 
         // Without a retention (an actor built before it was configured) the markers are kept forever, as before.

@@ -3,6 +3,7 @@ using Dapr.Actors.Client;
 using Dapr.Actors.Runtime;
 using Microsoft.Extensions.Logging.Abstractions;
 using SessionVoice.Actors.Interfaces;
+using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Testing;
@@ -46,7 +47,7 @@ public class WatcherActorTests
 
             public Task<bool> RecordClaimAsync(PresenceDto claim) => throw new NotSupportedException();
 
-            public Task<bool> RecordObservedAsync(ObservedDto observed) => throw new NotSupportedException();
+            public Task<bool> RecordObservedAsync(ObservedEvent observed) => throw new NotSupportedException();
 
             public Task<BookingStateDto> GetStateAsync() => throw new NotSupportedException();
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Dapr.Actors;
+using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Sessions;
 
@@ -21,16 +22,13 @@ public sealed record PresenceDto(
 /// <summary>One entry of a booking's audit trail: when (unix seconds), who, what, and the verdict.</summary>
 public sealed record AuditDto(long AtUnix, string Actor, string Action, string Detail);
 
-/// <summary>An Agora-observed join/leave, as received.</summary>
-public sealed record ObservedDto(string NoticeId, uint Uid, long ClientSeq, long TsSeconds, bool IsJoin, int? Reason);
-
 public sealed record AttestationDto(
     int Outcome, byte Source, string Preimage, string MetricsHash, string? TxHash,
     [property: JsonConverter(typeof(JsonStringEnumConverter<AttestationStatus>))] AttestationStatus Status,
     string? Detail, long CreatedAtUnix, long UpdatedAtUnix);
 
 /// <summary>Everything a booking actor holds.</summary>
-public sealed record BookingStateDto(IReadOnlyList<PresenceDto> Claims, IReadOnlyList<ObservedDto> Observed, AttestationDto? Attestation, long? DueAtUnix, string? LastDecision);
+public sealed record BookingStateDto(IReadOnlyList<PresenceDto> Claims, IReadOnlyList<ObservedEvent> Observed, AttestationDto? Attestation, long? DueAtUnix, string? LastDecision);
 
 /// <summary>Why an attest call produced no attestation to act on (numbers on the wire: keep the values).</summary>
 public enum AttestRefusal
@@ -82,7 +80,7 @@ public interface IBookingActor : IActor
     Task<bool> RecordClaimAsync(PresenceDto claim);
 
     /// <summary>Stores an observed event unless its notice or (uid, clientSeq) is already stored; true when stored.</summary>
-    Task<bool> RecordObservedAsync(ObservedDto observed);
+    Task<bool> RecordObservedAsync(ObservedEvent observed);
 
     Task<BookingStateDto> GetStateAsync();
 

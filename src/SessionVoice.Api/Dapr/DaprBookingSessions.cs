@@ -67,7 +67,7 @@ public sealed class DaprBookingSessions(
         }
         var state = await Actor(id).GetStateAsync();
         var claims = state.Claims.Select(c => c.ToEvent()).ToList();
-        var deciding = BookingSettlement.DecidingEvents(options.ObservedOnly, booking, claims, [.. state.Observed.Select(o => o.ToEvent())]);
+        var deciding = BookingSettlement.DecidingEvents(options.ObservedOnly, booking, claims, state.Observed);
         var source = options.ObservedOnly ? MetricsSource.Observed : MetricsSource.Claimed;
         return SessionResult.Ok(SessionReport.Build(booking, claims, deciding, time.GetUtcNow(), options.Policy, source, state.Attestation?.ToStored(id)));
     }
@@ -94,5 +94,5 @@ public sealed class DaprBookingSessions(
 
     public Task WakeAsync(BookingId id, CancellationToken ct) => Actor(id).TrackAsync();
 
-    public Task<bool> IngestAsync(BookingId id, ObservedEvent e, long receivedAtMs, CancellationToken ct) => Actor(id).RecordObservedAsync(e.ToDto());
+    public Task<bool> IngestAsync(BookingId id, ObservedEvent e, long receivedAtMs, CancellationToken ct) => Actor(id).RecordObservedAsync(e);
 }
