@@ -6,6 +6,7 @@ using SessionVoice.Core.Ethereum;
 using SessionVoice.Core.Sessions;
 using SessionVoice.SettlementBench;
 using SessionVoice.Testing;
+using SessionVoice.Core.Sessions.Settlement;
 
 // Settlement at scale against anvil (127.0.0.1, a free port), through the service's real standalone path
 // (watcher, SettlementLoop, SQLite store, EscrowClient, OracleSubmitter; see ServiceUnderTest).

@@ -1,5 +1,6 @@
 using Dapr.Actors.Runtime;
 using SessionVoice.Core.Escrow;
+using SessionVoice.Core.Escrow.Submission;
 
 namespace SessionVoice.Actors;
 

@@ -1,9 +1,10 @@
 using Dapr.Actors.Runtime;
 using SessionVoice.Actors.Interfaces;
-using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Core.Sessions;
+using SessionVoice.Core.Agora.Ncs;
+using SessionVoice.Core.Sessions.Settlement;
 
 namespace SessionVoice.Actors;
 
@@ -200,7 +201,7 @@ public sealed class ActorBookingStore(IActorStateManager state, BookingId bookin
         await state.SaveStateAsync(ct);
     }
 
-    /// <summary>The earliest second presence may wake the booking (<see cref="Core.Sessions.PresenceWakes"/>); null: any time.</summary>
+    /// <summary>The earliest second presence may wake the booking (<see cref="Core.Sessions.Settlement.PresenceWakes"/>); null: any time.</summary>
     public async Task<long?> WakeNotBeforeAsync(CancellationToken ct) =>
         (await state.TryGetStateAsync<long>(WakeNotBeforeKey, ct)) is { HasValue: true } at ? at.Value : null;
 

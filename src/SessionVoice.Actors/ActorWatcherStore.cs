@@ -1,6 +1,6 @@
 using Dapr.Actors.Runtime;
-using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
+using SessionVoice.Core.Escrow.Watching;
 
 namespace SessionVoice.Actors;
 

@@ -1,10 +1,12 @@
 using Dapr.Actors.Runtime;
 using Microsoft.Extensions.Logging;
 using SessionVoice.Actors.Interfaces;
-using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Core.Sessions;
+using SessionVoice.Core.Agora.Ncs;
+using SessionVoice.Core.Escrow.Submission;
+using SessionVoice.Core.Sessions.Settlement;
 
 namespace SessionVoice.Actors;
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using SessionVoice.Actors.Interfaces;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
+using SessionVoice.Core.Escrow.Submission;
 
 namespace SessionVoice.Actors;
 

@@ -3,6 +3,7 @@ using Dapr.Actors.Client;
 using SessionVoice.Actors.Interfaces;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
+using SessionVoice.Core.Escrow.Submission;
 
 namespace SessionVoice.Actors;
 

@@ -3,7 +3,8 @@ using Dapr.Actors.Runtime;
 using Microsoft.Extensions.Logging;
 using SessionVoice.Actors.Interfaces;
 using SessionVoice.Core.Escrow;
-using SessionVoice.Core.Sessions;
+using SessionVoice.Core.Escrow.Watching;
+using SessionVoice.Core.Sessions.Settlement;
 
 namespace SessionVoice.Actors;
 

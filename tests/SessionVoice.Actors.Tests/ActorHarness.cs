@@ -1,9 +1,10 @@
 using Dapr.Actors;
 using Dapr.Actors.Runtime;
 using Microsoft.Extensions.Logging.Abstractions;
-using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Sessions;
 using SessionVoice.Testing;
+using SessionVoice.Core.Escrow.Submission;
+using SessionVoice.Core.Sessions.Settlement;
 
 namespace SessionVoice.Actors.Tests;
 

@@ -1,6 +1,7 @@
 using SessionVoice.Actors.Interfaces;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Sessions;
+using SessionVoice.Core.Sessions.Settlement;
 
 namespace SessionVoice.Actors.Tests;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
+using SessionVoice.Core.Agora.Ncs;
 
 namespace SessionVoice.Actors.Tests;
 

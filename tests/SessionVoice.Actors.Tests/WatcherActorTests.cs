@@ -3,10 +3,10 @@ using Dapr.Actors.Client;
 using Dapr.Actors.Runtime;
 using Microsoft.Extensions.Logging.Abstractions;
 using SessionVoice.Actors.Interfaces;
-using SessionVoice.Core.Agora;
-using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Testing;
+using SessionVoice.Core.Agora.Ncs;
+using SessionVoice.Core.Escrow.Watching;
 
 namespace SessionVoice.Actors.Tests;
 

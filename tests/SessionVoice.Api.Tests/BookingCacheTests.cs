@@ -1,7 +1,7 @@
 using SessionVoice.Core.Ethereum;
-using SessionVoice.Core.Sessions;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Testing;
+using SessionVoice.Core.Sessions.Settlement;
 
 namespace SessionVoice.Api.Tests;
 

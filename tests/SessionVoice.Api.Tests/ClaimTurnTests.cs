@@ -5,6 +5,8 @@ using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Core.Sessions;
+using SessionVoice.Core.Agora.Ncs;
+using SessionVoice.Core.Sessions.Settlement;
 
 namespace SessionVoice.Api.Tests;
 

@@ -1,6 +1,6 @@
 using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
-using SessionVoice.Core.Sessions;
+using SessionVoice.Core.Sessions.Settlement;
 
 namespace SessionVoice.Api.Tests;
 

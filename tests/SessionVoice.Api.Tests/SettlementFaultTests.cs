@@ -277,7 +277,7 @@ public class SettlementRetryTests
     [Fact]
     public void A_failed_evaluation_is_tried_again_at_the_next_tick_then_within_seconds_never_later_than_five()
     {
-        Assert.Equal([0L, 0, 1, 2, 4, 5, 5, 5], Enumerable.Range(0, 8).Select(Core.Sessions.EvaluationRetry.DelaySeconds));
-        Assert.Equal(5, Core.Sessions.EvaluationRetry.DelaySeconds(int.MaxValue));
+        Assert.Equal([0L, 0, 1, 2, 4, 5, 5, 5], Enumerable.Range(0, 8).Select(Core.Sessions.Settlement.EvaluationRetry.DelaySeconds));
+        Assert.Equal(5, Core.Sessions.Settlement.EvaluationRetry.DelaySeconds(int.MaxValue));
     }
 }

@@ -2,8 +2,8 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
-using SessionVoice.Core.Sessions;
 using SessionVoice.Testing;
+using SessionVoice.Core.Sessions.Settlement;
 
 namespace SessionVoice.Api.Tests;
 

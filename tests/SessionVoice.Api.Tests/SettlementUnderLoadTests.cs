@@ -7,6 +7,7 @@ using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Core.Sessions;
 using SessionVoice.Testing;
+using SessionVoice.Core.Sessions.Settlement;
 
 namespace SessionVoice.Api.Tests;
 

@@ -8,6 +8,7 @@ using SessionVoice.Api.Standalone;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Testing;
+using SessionVoice.Core.Escrow.Watching;
 
 namespace SessionVoice.Api.Tests;
 

@@ -1,9 +1,9 @@
-using SessionVoice.Core.Sessions;
 using Microsoft.Extensions.DependencyInjection;
 using System.Diagnostics;
 using System.Text.Json;
 using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
+using SessionVoice.Core.Sessions.Settlement;
 
 namespace SessionVoice.Api.Tests;
 

@@ -8,6 +8,7 @@ using SessionVoice.Api.Standalone;
 using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Testing;
+using SessionVoice.Core.Agora.Ncs;
 
 namespace SessionVoice.Api.Tests;
 

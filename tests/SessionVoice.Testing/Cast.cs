@@ -1,3 +1,4 @@
+
 namespace SessionVoice.Testing;
 
 /// <summary>Foundry's cast: the reference encoder and signer our own code is compared with.</summary>

@@ -1,3 +1,4 @@
+
 namespace SessionVoice.Testing;
 
 /// <summary>Where the repository's test tools live (installed by `npm ci` in tools/).</summary>

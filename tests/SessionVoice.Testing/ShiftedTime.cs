@@ -1,3 +1,4 @@
+
 namespace SessionVoice.Testing;
 
 /// <summary>Wall-clock time plus an offset the test moves, in step with anvil's clock; its timestamps (elapsed-time measures) move with it.</summary>

@@ -1,8 +1,10 @@
 using System.Text.Json.Serialization;
 using Dapr.Actors;
-using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Sessions;
+using SessionVoice.Core.Agora.Ncs;
+using SessionVoice.Core.Escrow.Submission;
+using SessionVoice.Core.Sessions.Settlement;
 
 namespace SessionVoice.Actors.Interfaces;
 

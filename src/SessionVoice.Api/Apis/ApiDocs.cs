@@ -5,9 +5,9 @@ using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using SessionVoice.Api.Auth;
 using SessionVoice.Api.Infrastructure;
-using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Sessions;
+using SessionVoice.Core.Agora.Ncs;
 
 namespace SessionVoice.Api.Apis;
 

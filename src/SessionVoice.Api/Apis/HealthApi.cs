@@ -1,14 +1,14 @@
 using System.Text.Json.Serialization;
 using System.Reflection;
-using SessionVoice.Core.Sessions;
 using SessionVoice.Api.Configuration;
 using SessionVoice.Api.Infrastructure;
 using SessionVoice.Api.Sessions;
 using SessionVoice.Core.Ethereum;
-using SessionVoice.Core.Escrow;
 using SessionVoice.Api.Standalone;
 using System.Globalization;
 using System.Numerics;
+using SessionVoice.Core.Escrow.Submission;
+using SessionVoice.Core.Sessions.Settlement;
 
 namespace SessionVoice.Api.Apis;
 

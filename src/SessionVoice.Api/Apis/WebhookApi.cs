@@ -5,6 +5,8 @@ using SessionVoice.Api.Infrastructure;
 using SessionVoice.Api.Settlement;
 using SessionVoice.Core.Agora;
 using SessionVoice.Core.Telemetry;
+using SessionVoice.Core.Agora.Ncs;
+using SessionVoice.Core.Sessions.Settlement;
 
 namespace SessionVoice.Api.Apis;
 

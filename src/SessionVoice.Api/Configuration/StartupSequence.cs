@@ -4,9 +4,9 @@ using Microsoft.Data.Sqlite;
 using SessionVoice.Api.Infrastructure;
 using SessionVoice.Api.Settlement;
 using SessionVoice.Api.Standalone;
-using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
-using SessionVoice.Core.Sessions;
+using SessionVoice.Core.Escrow.Submission;
+using SessionVoice.Core.Sessions.Settlement;
 
 namespace SessionVoice.Api.Configuration;
 

@@ -4,10 +4,13 @@ using SessionVoice.Actors;
 using SessionVoice.Actors.Interfaces;
 using SessionVoice.Api.Sessions;
 using SessionVoice.Api.Settlement;
-using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Core.Sessions;
+using SessionVoice.Core.Agora.Ncs;
+using SessionVoice.Core.Escrow.Submission;
+using SessionVoice.Core.Escrow.Watching;
+using SessionVoice.Core.Sessions.Settlement;
 
 namespace SessionVoice.Api.Dapr;
 

@@ -4,8 +4,8 @@ using SessionVoice.Actors;
 using SessionVoice.Actors.Interfaces;
 using SessionVoice.Api.Configuration;
 using SessionVoice.Api.Settlement;
-using SessionVoice.Core.Escrow;
-using SessionVoice.Core.Sessions;
+using SessionVoice.Core.Escrow.Watching;
+using SessionVoice.Core.Sessions.Settlement;
 
 namespace SessionVoice.Api.Dapr;
 

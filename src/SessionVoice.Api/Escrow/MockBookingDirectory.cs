@@ -1,6 +1,7 @@
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Core.Sessions;
+using SessionVoice.Core.Sessions.Settlement;
 
 namespace SessionVoice.Api.Escrow;
 

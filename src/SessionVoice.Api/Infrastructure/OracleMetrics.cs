@@ -2,8 +2,8 @@ using System.Diagnostics.Metrics;
 using System.Numerics;
 using SessionVoice.Api.Configuration;
 using SessionVoice.Api.Standalone;
-using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Telemetry;
+using SessionVoice.Core.Escrow.Submission;
 
 namespace SessionVoice.Api.Infrastructure;
 

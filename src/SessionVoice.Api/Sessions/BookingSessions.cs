@@ -4,6 +4,8 @@ using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Core.Sessions;
+using SessionVoice.Core.Escrow.Submission;
+using SessionVoice.Core.Sessions.Settlement;
 
 namespace SessionVoice.Api.Sessions;
 

@@ -2,6 +2,7 @@ using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Core.Sessions;
+using SessionVoice.Core.Sessions.Settlement;
 
 namespace SessionVoice.Api.Sessions;
 

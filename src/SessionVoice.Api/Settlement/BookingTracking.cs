@@ -1,6 +1,7 @@
 using SessionVoice.Api.Standalone;
-using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
+using SessionVoice.Core.Agora.Ncs;
+using SessionVoice.Core.Escrow.Watching;
 
 namespace SessionVoice.Api.Settlement;
 

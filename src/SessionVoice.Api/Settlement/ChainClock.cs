@@ -1,5 +1,5 @@
 using SessionVoice.Core.Ethereum;
-using SessionVoice.Core.Sessions;
+using SessionVoice.Core.Sessions.Settlement;
 
 namespace SessionVoice.Api.Settlement;
 

@@ -5,6 +5,9 @@ using SessionVoice.Api.Configuration;
 using SessionVoice.Api.Sessions;
 using SessionVoice.Api.Standalone;
 using SessionVoice.Core.Escrow;
+using SessionVoice.Core.Escrow.Submission;
+using SessionVoice.Core.Escrow.Watching;
+using SessionVoice.Core.Sessions.Settlement;
 
 namespace SessionVoice.Api.Settlement;
 

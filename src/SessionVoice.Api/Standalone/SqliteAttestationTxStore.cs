@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SessionVoice.Core.Escrow;
+using SessionVoice.Core.Escrow.Submission;
 
 namespace SessionVoice.Api.Standalone;
 

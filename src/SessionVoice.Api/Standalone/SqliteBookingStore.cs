@@ -1,8 +1,9 @@
 using SessionVoice.Api.Sessions;
-using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Core.Sessions;
+using SessionVoice.Core.Agora.Ncs;
+using SessionVoice.Core.Sessions.Settlement;
 
 namespace SessionVoice.Api.Standalone;
 

@@ -1,5 +1,5 @@
-using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
+using SessionVoice.Core.Agora.Ncs;
 
 namespace SessionVoice.Api.Standalone;
 

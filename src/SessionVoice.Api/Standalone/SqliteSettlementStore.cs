@@ -1,7 +1,7 @@
-using SessionVoice.Core.Sessions;
 using SessionVoice.Api.Settlement;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
+using SessionVoice.Core.Sessions.Settlement;
 
 namespace SessionVoice.Api.Standalone;
 

@@ -1,5 +1,5 @@
-using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
+using SessionVoice.Core.Escrow.Watching;
 
 namespace SessionVoice.Api.Standalone;
 

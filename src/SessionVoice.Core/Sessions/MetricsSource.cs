@@ -1,3 +1,4 @@
+
 namespace SessionVoice.Core.Sessions;
 
 /// <summary>Which presence the metrics commitment was computed from (escrow-and-attestation.md, "Metrics commitment").</summary>

@@ -1,3 +1,4 @@
+
 namespace SessionVoice.Core.Sessions;
 
 /// <summary>A non-empty half-open stretch of unix milliseconds [FromMs, ToMs).</summary>

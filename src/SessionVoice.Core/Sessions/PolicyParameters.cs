@@ -1,3 +1,4 @@
+
 namespace SessionVoice.Core.Sessions;
 
 /// <summary>

@@ -1,3 +1,4 @@
+
 namespace SessionVoice.Core.Tests.Agora;
 
 /// <summary>A clock that says what the test tells it to.</summary>

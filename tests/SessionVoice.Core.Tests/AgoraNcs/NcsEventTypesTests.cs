@@ -1,4 +1,4 @@
-using SessionVoice.Core.Agora;
+using SessionVoice.Core.Agora.Ncs;
 
 namespace SessionVoice.Core.Tests.AgoraNcs;
 

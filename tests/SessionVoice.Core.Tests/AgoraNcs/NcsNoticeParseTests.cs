@@ -1,5 +1,5 @@
 using System.Text;
-using SessionVoice.Core.Agora;
+using SessionVoice.Core.Agora.Ncs;
 
 namespace SessionVoice.Core.Tests.AgoraNcs;
 

@@ -1,6 +1,6 @@
 using System.Text;
-using SessionVoice.Core.Agora;
 using SessionVoice.Core.Sessions;
+using SessionVoice.Core.Agora.Ncs;
 
 namespace SessionVoice.Core.Tests.AgoraNcs;
 

@@ -1,7 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
-using SessionVoice.Core.Agora;
 using SessionVoice.Core.Sessions;
+using SessionVoice.Core.Agora.Ncs;
 
 namespace SessionVoice.Core.Tests.AgoraNcs;
 

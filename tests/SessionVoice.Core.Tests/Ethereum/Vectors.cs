@@ -1,3 +1,4 @@
+
 namespace SessionVoice.Core.Tests.Ethereum;
 
 /// <summary>Known-answer vectors produced with cast 1.7.1 against anvil's public keys.</summary>

@@ -1,5 +1,6 @@
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
+using SessionVoice.Core.Escrow.Submission;
 
 namespace SessionVoice.Core.Tests.Submission;
 

@@ -4,6 +4,7 @@ using SessionVoice.Core.Ethereum;
 using SessionVoice.Core.Tests.Escrow;
 using SessionVoice.Testing;
 using static SessionVoice.Core.Tests.Submission.SubmitterTestKit;
+using SessionVoice.Core.Escrow.Submission;
 
 namespace SessionVoice.Core.Tests.Submission;
 

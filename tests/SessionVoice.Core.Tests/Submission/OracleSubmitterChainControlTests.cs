@@ -3,6 +3,7 @@ using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Testing;
 using static SessionVoice.Core.Tests.Submission.SubmitterTestKit;
+using SessionVoice.Core.Escrow.Submission;
 
 namespace SessionVoice.Core.Tests.Submission;
 

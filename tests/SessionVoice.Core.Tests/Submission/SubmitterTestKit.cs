@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Testing;
+using SessionVoice.Core.Escrow.Submission;
 
 namespace SessionVoice.Core.Tests.Submission;
 

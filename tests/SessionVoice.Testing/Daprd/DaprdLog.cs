@@ -1,3 +1,4 @@
+
 namespace SessionVoice.Testing.Daprd;
 
 /// <summary>One call daprd made to an app for an actor (a method, a reminder): when it held the actor's lock and how it ended.</summary>

@@ -1,4 +1,4 @@
-namespace SessionVoice.Core.Agora;
+namespace SessionVoice.Core.Agora.Ncs;
 
 /// <summary>
 /// NCS RTC channel event types and leave reasons (agora.md B). 109 and 110 are not RTC channel

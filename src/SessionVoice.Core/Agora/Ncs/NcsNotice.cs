@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Unicode;
 
-namespace SessionVoice.Core.Agora;
+namespace SessionVoice.Core.Agora.Ncs;
 
 /// <summary>
 /// The event details of a notice (agora.md B). Absent fields are null: 101/102 carry no

@@ -1,4 +1,4 @@
-namespace SessionVoice.Core.Agora;
+namespace SessionVoice.Core.Agora.Ncs;
 
 /// <summary>The outcome of <see cref="NcsNotice.Parse"/>: a notice, or why the body is not one.</summary>
 public abstract record NcsParseResult

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
 
-namespace SessionVoice.Core.Agora;
+namespace SessionVoice.Core.Agora.Ncs;
 
 public enum NcsSignatureAlgorithm
 {

@@ -1,4 +1,4 @@
-namespace SessionVoice.Core.Agora;
+namespace SessionVoice.Core.Agora.Ncs;
 
 /// <summary>
 /// One join or leave as Agora observed it, reduced to what ordering and presence need. Built from a

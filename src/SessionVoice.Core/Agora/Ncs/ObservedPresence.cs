@@ -1,6 +1,6 @@
 using SessionVoice.Core.Sessions;
 
-namespace SessionVoice.Core.Agora;
+namespace SessionVoice.Core.Agora.Ncs;
 
 /// <summary>
 /// The canonical presence of a booking's two uids from what Agora observed. NCS delivers out of order

@@ -1,7 +1,7 @@
 using System.Numerics;
 using SessionVoice.Core.Ethereum;
 
-namespace SessionVoice.Core.Escrow;
+namespace SessionVoice.Core.Escrow.Submission;
 
 /// <summary>Fee fields of one transaction; for legacy both hold the gas price.</summary>
 internal readonly record struct AttestationFees(BigInteger MaxFeePerGas, BigInteger MaxPriorityFeePerGas)

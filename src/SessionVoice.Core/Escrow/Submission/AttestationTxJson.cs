@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace SessionVoice.Core.Escrow;
+namespace SessionVoice.Core.Escrow.Submission;
 
 /// <summary>
 /// Compile-time JSON metadata for <see cref="AttestationTxRecordDto"/>, with the serializer's

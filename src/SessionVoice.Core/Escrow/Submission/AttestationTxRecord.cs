@@ -1,7 +1,7 @@
 using System.Numerics;
 using SessionVoice.Core.Ethereum;
 
-namespace SessionVoice.Core.Escrow;
+namespace SessionVoice.Core.Escrow.Submission;
 
 public enum AttestationTxState
 {

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Numerics;
 using SessionVoice.Core.Ethereum;
 
-namespace SessionVoice.Core.Escrow;
+namespace SessionVoice.Core.Escrow.Submission;
 
 /// <summary>
 /// <see cref="AttestationTxRecord"/> as plain JSON-friendly values (strings for hashes, raw bytes and

@@ -1,4 +1,5 @@
-namespace SessionVoice.Core.Escrow;
+
+namespace SessionVoice.Core.Escrow.Submission;
 
 /// <summary>Whatever carries an attestation to the chain: the submitter in-process, or the oracle actor.</summary>
 public interface IAttestationSender

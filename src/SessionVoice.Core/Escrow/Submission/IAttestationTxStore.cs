@@ -1,4 +1,5 @@
-namespace SessionVoice.Core.Escrow;
+
+namespace SessionVoice.Core.Escrow.Submission;
 
 /// <summary>
 /// Persistence of every transaction this key sends, written BEFORE it is sent. <see cref="InMemoryAttestationTxStore"/>

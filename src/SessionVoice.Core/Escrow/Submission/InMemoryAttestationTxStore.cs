@@ -1,4 +1,5 @@
-namespace SessionVoice.Core.Escrow;
+
+namespace SessionVoice.Core.Escrow.Submission;
 
 /// <summary>Thread-safe, process-local <see cref="IAttestationTxStore"/>: for tests and as the reference semantics.</summary>
 public sealed class InMemoryAttestationTxStore : IAttestationTxStore

@@ -1,6 +1,6 @@
 using SessionVoice.Core.Ethereum;
 
-namespace SessionVoice.Core.Escrow;
+namespace SessionVoice.Core.Escrow.Submission;
 
 /// <summary>
 /// The one writer per oracle key in a process: a gate serialising nonce assignment, signing, persisting

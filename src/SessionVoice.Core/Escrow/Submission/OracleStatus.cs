@@ -1,7 +1,7 @@
 using System.Numerics;
 using SessionVoice.Core.Ethereum;
 
-namespace SessionVoice.Core.Escrow;
+namespace SessionVoice.Core.Escrow.Submission;
 
 /// <summary>
 /// What the oracle key is going through, for <c>/health/ready</c> and the metrics: the last classified error of a

@@ -1,6 +1,6 @@
 using SessionVoice.Core.Ethereum;
 
-namespace SessionVoice.Core.Escrow;
+namespace SessionVoice.Core.Escrow.Submission;
 
 /// <summary>Signing and sending: everything here runs inside the key's lane, persisting before every send.</summary>
 public sealed partial class OracleSubmitter

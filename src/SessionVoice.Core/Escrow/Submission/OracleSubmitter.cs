@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using SessionVoice.Core.Ethereum;
 
-namespace SessionVoice.Core.Escrow;
+namespace SessionVoice.Core.Escrow.Submission;
 
 /// <summary>
 /// Gets one attestation per booking on chain with the oracle key (docs/escrow-and-attestation.md, "Submitting").

@@ -1,6 +1,6 @@
 using SessionVoice.Core.Ethereum;
 
-namespace SessionVoice.Core.Escrow;
+namespace SessionVoice.Core.Escrow.Submission;
 
 /// <summary>
 /// The receipt lookups of every submission waiting on one node, coalesced: lookups asked for within

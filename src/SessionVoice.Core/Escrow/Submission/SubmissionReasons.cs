@@ -1,6 +1,6 @@
 using SessionVoice.Core.Ethereum;
 
-namespace SessionVoice.Core.Escrow;
+namespace SessionVoice.Core.Escrow.Submission;
 
 /// <summary>
 /// The public words for why an attestation is not on chain yet. Node error texts differ per node and can carry

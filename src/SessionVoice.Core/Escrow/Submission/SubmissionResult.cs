@@ -1,6 +1,6 @@
 using SessionVoice.Core.Ethereum;
 
-namespace SessionVoice.Core.Escrow;
+namespace SessionVoice.Core.Escrow.Submission;
 
 /// <summary>What the oracle wants on chain for one booking. The booking id is the idempotency key.</summary>
 public sealed record AttestationRequest(BookingId BookingId, Outcome Outcome, Hash32 MetricsHash)

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using SessionVoice.Core.Ethereum;
 
-namespace SessionVoice.Core.Escrow;
+namespace SessionVoice.Core.Escrow.Submission;
 
 internal static partial class SubmitterLog
 {

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace SessionVoice.Core.Escrow;
+namespace SessionVoice.Core.Escrow.Submission;
 
 public enum TransactionType
 {

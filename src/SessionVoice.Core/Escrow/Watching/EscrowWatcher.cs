@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
 using SessionVoice.Core.Ethereum;
-using SessionVoice.Core.Sessions;
+using SessionVoice.Core.Sessions.Settlement;
 
-namespace SessionVoice.Core.Escrow;
+namespace SessionVoice.Core.Escrow.Watching;
 
 /// <summary>Where the watcher starts (ESCROW_START_BLOCK) and the first page's size in blocks (LOG_PAGE_SIZE).</summary>
 public sealed record WatcherOptions(ulong StartBlock, int LogPageSize = 100);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Numerics;
 
-namespace SessionVoice.Core.Sessions;
+namespace SessionVoice.Core.Sessions.Settlement;
 
 /// <summary>
 /// <c>nextBookingId()</c> as the request lane sees it: read at most once per interval, and a caller that

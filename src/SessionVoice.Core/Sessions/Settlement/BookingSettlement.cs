@@ -3,8 +3,10 @@ using Microsoft.Extensions.Logging;
 using SessionVoice.Core.Agora;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
+using SessionVoice.Core.Agora.Ncs;
+using SessionVoice.Core.Escrow.Submission;
 
-namespace SessionVoice.Core.Sessions;
+namespace SessionVoice.Core.Sessions.Settlement;
 
 public sealed record SettlementOptions(PolicyParameters Policy, bool ObservedOnly)
 {

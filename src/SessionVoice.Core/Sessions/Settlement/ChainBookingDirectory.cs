@@ -3,7 +3,7 @@ using System.Numerics;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 
-namespace SessionVoice.Core.Sessions;
+namespace SessionVoice.Core.Sessions.Settlement;
 
 /// <summary>How request traffic may use the node for booking lookups (settlement's reads are never limited by these).</summary>
 public sealed record BookingLookupOptions

@@ -1,4 +1,4 @@
-namespace SessionVoice.Core.Sessions;
+namespace SessionVoice.Core.Sessions.Settlement;
 
 /// <summary>
 /// How soon a booking whose evaluation failed is tried again, in both runtimes (the standalone loop, the booking

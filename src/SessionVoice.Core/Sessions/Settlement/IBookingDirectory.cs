@@ -1,6 +1,6 @@
 using SessionVoice.Core.Escrow;
 
-namespace SessionVoice.Core.Sessions;
+namespace SessionVoice.Core.Sessions.Settlement;
 
 /// <summary>Where bookings are looked up: the chain (cached) or, for front-end work, a mock.</summary>
 public interface IBookingDirectory

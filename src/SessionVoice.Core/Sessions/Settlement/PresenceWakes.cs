@@ -1,4 +1,4 @@
-namespace SessionVoice.Core.Sessions;
+namespace SessionVoice.Core.Sessions.Settlement;
 
 /// <summary>How soon presence may wake a booking again after a decision, in both runtimes.</summary>
 public static class PresenceWakes

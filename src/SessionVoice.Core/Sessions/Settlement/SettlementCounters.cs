@@ -1,6 +1,6 @@
 using SessionVoice.Core.Telemetry;
 
-namespace SessionVoice.Core.Sessions;
+namespace SessionVoice.Core.Sessions.Settlement;
 
 /// <summary>Settlement counts of one host: the sweep's figures, and the <see cref="SessionVoiceMetrics"/> instruments when given.</summary>
 public sealed class SettlementCounters(SessionVoiceMetrics? metrics = null)

@@ -1,7 +1,7 @@
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 
-namespace SessionVoice.Core.Sessions;
+namespace SessionVoice.Core.Sessions.Settlement;
 
 public enum AttestationStatus
 {
@@ -40,7 +40,7 @@ public interface IBookingStore
 {
     Task<IReadOnlyList<PresenceEvent>> ClaimsAsync(BookingId id, CancellationToken ct);
 
-    Task<IReadOnlyList<Agora.ObservedEvent>> ObservedAsync(BookingId id, CancellationToken ct);
+    Task<IReadOnlyList<Agora.Ncs.ObservedEvent>> ObservedAsync(BookingId id, CancellationToken ct);
 
     Task<StoredAttestation?> GetAttestationAsync(BookingId id, CancellationToken ct);
 
