@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace SessionVoice.Api.Infrastructure;
 
@@ -52,6 +53,10 @@ public static class ErrorHandling
     /// </summary>
     private static async Task RefuseBadRequestsAsync(HttpContext context, RequestDelegate next, ILogger logger)
     {
+        if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
+        {
+            context.Request.Body = new ClientBodyStream(context.Request.Body);
+        }
         try
         {
             await next(context);
@@ -78,5 +83,60 @@ public static class ErrorHandling
             var path = context.Request.Path.Value ?? "";
             logger.LogWarning("Refused {Method} {Path}: {Status} {Error}", context.Request.Method, path.Length > 128 ? path[..128] + "…" : path, status, FrameworkRefusals.Message(status));
         }
+    }
+
+    /// <summary>
+    /// The request body, where every failure to read it is the client's: Kestrel reports most framing errors as
+    /// <see cref="BadHttpRequestException"/>, but a chunk size that overflows as a bare <see cref="IOException"/>
+    /// (which would otherwise be a 500).
+    /// </summary>
+    private sealed class ClientBodyStream(Stream inner) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            try
+            {
+                return inner.Read(buffer, offset, count);
+            }
+            catch (IOException e) when (e is not BadHttpRequestException)
+            {
+                throw new BadHttpRequestException("bad request", StatusCodes.Status400BadRequest, e);
+            }
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return await inner.ReadAsync(buffer, cancellationToken);
+            }
+            catch (IOException e) when (e is not BadHttpRequestException)
+            {
+                throw new BadHttpRequestException("bad request", StatusCodes.Status400BadRequest, e);
+            }
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
