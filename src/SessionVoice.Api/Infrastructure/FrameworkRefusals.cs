@@ -107,6 +107,9 @@ internal sealed class RefusalRewriter(PipeWriter inner, ConnectionContext connec
     /// <summary>Memory handed out and not advanced yet: the buffer is not rewound under it.</summary>
     private bool _leased;
 
+    /// <summary>A flush of the connection's writer not finished yet: nothing may be written to it meanwhile.</summary>
+    private bool _flushing;
+
     public override void Advance(int bytes)
     {
         _held.Advance(bytes);
@@ -128,25 +131,46 @@ internal sealed class RefusalRewriter(PipeWriter inner, ConnectionContext connec
     public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
         CopyBlock();
-        return inner.FlushAsync(cancellationToken);
+        var flush = inner.FlushAsync(cancellationToken);
+        return flush.IsCompleted ? flush : AwaitFlushAsync(flush);
+    }
+
+    private async ValueTask<FlushResult> AwaitFlushAsync(ValueTask<FlushResult> flush)
+    {
+        _flushing = true;
+        try
+        {
+            return await flush;
+        }
+        finally
+        {
+            _flushing = false;
+        }
     }
 
     public override void CancelPendingFlush() => inner.CancelPendingFlush();
 
     // Kestrel's body writer (and the JSON serializer through it) asks how much is buffered to decide when to flush.
-    public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
+    public override bool CanGetUnflushedBytes => true;
 
-    public override long UnflushedBytes => inner.UnflushedBytes + _held.WrittenCount - _blockStart;
+    public override long UnflushedBytes => (inner.CanGetUnflushedBytes ? inner.UnflushedBytes : 0) + _held.WrittenCount - _blockStart;
 
+    // Completed while a flush is pending means aborted: what is held is dropped, as the connection's own buffer would be.
     public override void Complete(Exception? exception = null)
     {
-        CopyBlock();
+        if (!_flushing)
+        {
+            CopyBlock();
+        }
         inner.Complete(exception);
     }
 
     public override async ValueTask CompleteAsync(Exception? exception = null)
     {
-        CopyBlock();
+        if (!_flushing)
+        {
+            CopyBlock();
+        }
         await inner.CompleteAsync(exception);
     }
 
