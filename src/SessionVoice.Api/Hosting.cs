@@ -55,6 +55,8 @@ public static class Hosting
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+            // Every listener, the configured ones and UseUrls' alike: Kestrel's own refusals get the { "error" } body.
+            k.ConfigureEndpointDefaults(listen => listen.UseJsonRefusals());
         });
 
         if (settings.MockEscrow)

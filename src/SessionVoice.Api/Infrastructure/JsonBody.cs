@@ -40,7 +40,9 @@ public sealed class JsonBody
         }
         try
         {
-            using var document = JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = 16 });
+            // A field given twice is refused, not read as whichever copy the parser keeps: two readers of the same body
+            // (a proxy, a client library) must never see two different requests.
+            using var document = JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = 16, AllowDuplicateProperties = false });
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 return (null, ApiError.BadRequest("body must be a JSON object"));
