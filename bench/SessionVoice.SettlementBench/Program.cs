@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
-using SessionVoice.Api.Settlement;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Core.Sessions;
 using SessionVoice.SettlementBench;
 using SessionVoice.Testing;
 using SessionVoice.Core.Sessions.Settlement;
+using SessionVoice.Api.Standalone;
 
 // Settlement at scale against anvil (127.0.0.1, a free port), through the service's real standalone path
 // (watcher, SettlementLoop, SQLite store, EscrowClient, OracleSubmitter; see ServiceUnderTest).

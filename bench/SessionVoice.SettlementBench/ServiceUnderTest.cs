@@ -5,9 +5,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
-using SessionVoice.Api;
 using SessionVoice.Api.Standalone;
 using SessionVoice.Testing;
+using SessionVoice.Api.Hosting;
 
 namespace SessionVoice.SettlementBench;
 

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using SessionVoice.Api;
+using SessionVoice.Api.Hosting;
 using SessionVoice.Api.Configuration;
 using SessionVoice.Api.Dapr;
 

@@ -17,6 +17,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Testing;
+using SessionVoice.Api.Hosting;
 
 namespace SessionVoice.Api.Tests;
 

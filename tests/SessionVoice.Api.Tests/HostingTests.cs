@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SessionVoice.Testing;
+using SessionVoice.Api.Hosting;
 
 namespace SessionVoice.Api.Tests;
 
@@ -18,7 +19,7 @@ public class HostingTests
         using var client = host.Client();
 
         Assert.True((await client.GetAsync("/health")).IsSuccessStatusCode);
-        Assert.DoesNotContain(host.Services.GetServices<IHostedService>(), s => s.GetType().FullName == Hosting.DataProtectionHostedService);
+        Assert.DoesNotContain(host.Services.GetServices<IHostedService>(), s => s.GetType().FullName == HttpPipeline.DataProtectionHostedService);
         var protector = host.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("test");
         Assert.Equal("payload", protector.Unprotect(protector.Protect("payload")));
     }

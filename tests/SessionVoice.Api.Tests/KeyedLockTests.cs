@@ -1,4 +1,4 @@
-using SessionVoice.Api.Sessions;
+using SessionVoice.Api.Standalone;
 
 namespace SessionVoice.Api.Tests;
 

@@ -3,7 +3,6 @@ using SessionVoice.Api.Auth;
 using SessionVoice.Api.Configuration;
 using SessionVoice.Api.Infrastructure;
 using SessionVoice.Api.Sessions;
-using SessionVoice.Api.Settlement;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Sessions;
 

@@ -3,7 +3,6 @@ using System.Text.Json.Serialization;
 using SessionVoice.Api.Auth;
 using SessionVoice.Api.Infrastructure;
 using SessionVoice.Api.Sessions;
-using SessionVoice.Api.Settlement;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Core.Sessions;

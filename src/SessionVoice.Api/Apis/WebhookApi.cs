@@ -2,11 +2,11 @@ using System.Text;
 using SessionVoice.Core.Sessions;
 using SessionVoice.Api.Configuration;
 using SessionVoice.Api.Infrastructure;
-using SessionVoice.Api.Settlement;
 using SessionVoice.Core.Agora;
 using SessionVoice.Core.Telemetry;
 using SessionVoice.Core.Agora.Ncs;
 using SessionVoice.Core.Sessions.Settlement;
+using SessionVoice.Api.Sessions;
 
 namespace SessionVoice.Api.Apis;
 

@@ -2,7 +2,6 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using SessionVoice.Api.Infrastructure;
-using SessionVoice.Api.Settlement;
 using SessionVoice.Api.Standalone;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Core.Escrow.Submission;

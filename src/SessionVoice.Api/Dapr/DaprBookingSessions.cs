@@ -3,7 +3,6 @@ using Dapr.Actors.Client;
 using SessionVoice.Actors;
 using SessionVoice.Actors.Interfaces;
 using SessionVoice.Api.Sessions;
-using SessionVoice.Api.Settlement;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Core.Sessions;
@@ -11,6 +10,7 @@ using SessionVoice.Core.Agora.Ncs;
 using SessionVoice.Core.Escrow.Submission;
 using SessionVoice.Core.Escrow.Watching;
 using SessionVoice.Core.Sessions.Settlement;
+using SessionVoice.Api.Apis;
 
 namespace SessionVoice.Api.Dapr;
 

@@ -3,9 +3,9 @@ using Dapr.Actors.Client;
 using SessionVoice.Actors;
 using SessionVoice.Actors.Interfaces;
 using SessionVoice.Api.Configuration;
-using SessionVoice.Api.Settlement;
 using SessionVoice.Core.Escrow.Watching;
 using SessionVoice.Core.Sessions.Settlement;
+using SessionVoice.Api.Sessions;
 
 namespace SessionVoice.Api.Dapr;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 using SessionVoice.Api.Apis;
-using SessionVoice.Api.Settlement;
+using SessionVoice.Api.Sessions;
 
 namespace SessionVoice.Api.Infrastructure;
 

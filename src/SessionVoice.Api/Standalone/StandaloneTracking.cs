@@ -1,23 +1,11 @@
-using SessionVoice.Api.Standalone;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Agora.Ncs;
 using SessionVoice.Core.Escrow.Watching;
+using SessionVoice.Api.Sessions;
 
-namespace SessionVoice.Api.Settlement;
+namespace SessionVoice.Api.Standalone;
 
-/// <summary>Where Agora's observed events go: the standalone tables or the booking actor.</summary>
-public interface IObservedSink
-{
-    /// <summary>Stores the event unless its notice or (uid, clientSeq) is known; true when stored.</summary>
-    Task<bool> IngestAsync(BookingId id, ObservedEvent e, long receivedAtMs, CancellationToken ct);
-}
-
-/// <summary>The safety-net sweep behind the cron binding's route.</summary>
-public interface ISweep
-{
-    Task<SweepSummary> SweepAsync(CancellationToken ct);
-}
-
+/// <summary>Standalone tracking: the watcher's and joins' wake-ups go to the SQLite schedule.</summary>
 public sealed class StandaloneTracker(SqliteSettlementStore store, TimeProvider time) : IBookingTracker
 {
     public Task TrackAsync(BookingId id, CancellationToken ct)

@@ -1,4 +1,4 @@
-namespace SessionVoice.Api.Sessions;
+namespace SessionVoice.Api.Standalone;
 
 /// <summary>
 /// One async reader/writer lock per key, forgotten when nobody holds or waits for it. Exclusive

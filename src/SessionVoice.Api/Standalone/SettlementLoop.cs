@@ -3,15 +3,12 @@ using System.Diagnostics;
 using SessionVoice.Core.Sessions;
 using SessionVoice.Api.Configuration;
 using SessionVoice.Api.Sessions;
-using SessionVoice.Api.Standalone;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Escrow.Submission;
 using SessionVoice.Core.Escrow.Watching;
 using SessionVoice.Core.Sessions.Settlement;
 
-namespace SessionVoice.Api.Settlement;
-
-public sealed record SweepSummary(int Due, int Evaluated, int Errors, WatchResult? Watch, int Tracking, int Finished, long Mined, long WindowMissed, long Failed);
+namespace SessionVoice.Api.Standalone;
 
 /// <summary>
 /// Standalone scheduling: every tick, the bookings whose persisted wake-up time has come are

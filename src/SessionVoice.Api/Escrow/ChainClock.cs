@@ -1,7 +1,7 @@
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Core.Sessions.Settlement;
 
-namespace SessionVoice.Api.Settlement;
+namespace SessionVoice.Api.Escrow;
 
 /// <summary>
 /// The latest block's timestamp, read at most once a second for the whole process: a burst of late decisions

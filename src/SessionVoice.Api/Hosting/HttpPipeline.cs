@@ -1,0 +1,119 @@
+using System.Runtime.CompilerServices;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.DataProtection;
+using SessionVoice.Api.Apis;
+using SessionVoice.Api.Dapr;
+using SessionVoice.Api.Auth;
+using SessionVoice.Api.Configuration;
+using SessionVoice.Api.Infrastructure;
+
+namespace SessionVoice.Api.Hosting;
+
+/// <summary>
+/// The HTTP edge: Kestrel's limits and JSON refusals, response JSON metadata, JWT authentication, rate limits, CORS,
+/// the OpenAPI document, and the request pipeline with every endpoint.
+/// </summary>
+public static class HttpPipeline
+{
+    public const int MaxRequestBodyBytes = 64 * 1024;
+
+    internal const string DataProtectionHostedService = "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService";
+
+    internal static WebApplicationBuilder AddHttpEdge(this WebApplicationBuilder builder, ServiceSettings settings)
+    {
+        var services = builder.Services;
+        if (builder.Configuration["urls"] is null && builder.Configuration["ASPNETCORE_URLS"] is null)
+        {
+            builder.WebHost.UseUrls($"http://{builder.Configuration["BIND_ADDRESS"] ?? "0.0.0.0"}:{settings.Port}");
+        }
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+            // Every listener, the configured ones and UseUrls' alike: Kestrel's own refusals get the { "error" } body.
+            k.ConfigureEndpointDefaults(listen => listen.UseJsonRefusals());
+        });
+
+
+        // Response bodies from compile-time metadata first; the web defaults still apply.
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
+
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<JwtTokens>((options, jwt) =>
+        {
+            options.MapInboundClaims = false;
+            // WWW-Authenticate says "Bearer" and nothing about why a token failed (key, expiry, issuer).
+            options.IncludeErrorDetails = false;
+            options.TokenValidationParameters = jwt.ValidationParameters();
+        });
+        services.AddAuthorization();
+
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.OnRejected = (context, ct) => new ValueTask(ApiError.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "too many requests"));
+            limiter.AddPolicy(AuthApi.RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
+                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = settings.AuthRateLimitPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            // Per signed-in wallet (authorization runs first, so only valid tokens get here).
+            limiter.AddPolicy(SessionApi.RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
+                JwtTokens.WalletOf(http.User)?.ToString() ?? "anonymous",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = settings.SessionRateLimitPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+        });
+
+        // Browsers (the web client) call from their own origin. Sign-in is a bearer token in the
+        // Authorization header, never a cookie, so answering any origin exposes nothing a script
+        // could not already send: hence any origin by default and never Allow-Credentials
+        // (AllowAnyOrigin refuses to combine with it). CORS_ORIGINS narrows it to exactly those origins.
+        services.AddCors(cors => cors.AddDefaultPolicy(policy =>
+        {
+            if (settings.CorsOrigins.Count == 0 || settings.CorsOrigins.Contains("*"))
+            {
+                policy.AllowAnyOrigin();
+            }
+            else
+            {
+                policy.WithOrigins([.. settings.CorsOrigins]);
+            }
+            policy.AllowAnyHeader().AllowAnyMethod();
+        }));
+        services.AddSessionVoiceOpenApi();
+        // Nothing here uses data protection (no cookies, no antiforgery; JWTs are signed with JWT_SECRET):
+        // keep its keys in memory so a read-only root filesystem needs no key folder.
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        // AddAuthentication registers a hosted service that loads the key ring at start anyway (from
+        // $HOME/.aspnet, with System.Private.Xml, ~3.5 MB resident): unused with the ephemeral provider.
+        if (services.FirstOrDefault(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.FullName == DataProtectionHostedService) is { } keyRingLoader)
+        {
+            services.Remove(keyRingLoader);
+        }
+        return builder;
+    }
+
+    public static WebApplication UseSessionVoice(this WebApplication app)
+    {
+        app.UseJsonErrors();
+        // Between the bind and the chain check (StartupSequence) nothing is served but daprd's configuration read.
+        var chain = app.Services.GetRequiredService<ChainState>();
+        app.Use((context, next) => chain.IsKnown || context.Request.Path.StartsWithSegments("/dapr/config")
+            ? next(context)
+            : ApiError.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "starting"));
+        app.UseDefaultCors();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        app.MapOpenApi();
+        app.MapHealthApi();
+        app.MapAuthApi();
+        app.MapSessionApi();
+        app.MapAttestApi();
+        app.MapWebhookApi();
+        if (app.Services.GetRequiredService<ServiceSettings>() is { DaprMode: true } dapr && RuntimeFeature.IsDynamicCodeSupported)
+        {
+            DaprRuntime.MapActors(app, dapr);
+        }
+        return app;
+    }
+
+}
