@@ -60,6 +60,8 @@ public class TelemetryTests
         Assert.Equal(2, joins.GetMeasurementSnapshot().Count);
         Assert.Equal(1, Count(signIns, "result", "ok"));
         Assert.Equal(2, signIns.GetMeasurementSnapshot().Count);
+        // The store says "mined" a moment before the counter is told: wait for it, then count exactly.
+        await UntilAsync(() => Count(attestations, "result", "mined") >= 1);
         Assert.Equal(1, Count(attestations, "result", "submitted"));
         Assert.Equal(1, Count(attestations, "result", "mined"));
         Assert.Equal(1, rpc.GetMeasurementSnapshot().Count(m => m.Tags.TryGetValue("method", out var v) && Equals(v, "eth_sendRawTransaction")));
@@ -70,6 +72,15 @@ public class TelemetryTests
         var balance = await s.Chain.Anvil.Eth.GetBalanceAsync(Testing.EscrowChain.Oracle);
         Assert.Equal((double)balance / 1e18, Gauge(exported, "sessionvoice.oracle.balance"), 6);
         Assert.Equal(0, Gauge(exported, "sessionvoice.attestations.pending"));
+    }
+
+    private static async Task UntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!condition() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
     }
 
     private static long Count(MetricCollector<long> collector, string tag, string value) =>
