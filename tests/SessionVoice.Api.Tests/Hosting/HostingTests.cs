@@ -1,0 +1,26 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using SessionVoice.Testing;
+using SessionVoice.Api.Hosting;
+
+namespace SessionVoice.Api.Tests.Hosting;
+
+public class HostingTests
+{
+    [Fact]
+    public async Task Data_protection_keeps_its_keys_in_memory_and_no_key_ring_is_loaded_at_start()
+    {
+        var settings = ApiHost.BaseSettings(ApiHost.TempDataDir());
+        settings["MOCK_ESCROW"] = "1";
+        settings["MOCK_HOST"] = AnvilAccounts.Signer(AnvilAccounts.Host).Address.ToString();
+        settings["MOCK_GUEST"] = AnvilAccounts.Signer(AnvilAccounts.Guest).Address.ToString();
+        await using var host = new ApiHost(settings);
+        using var client = host.Client();
+
+        Assert.True((await client.GetAsync("/health")).IsSuccessStatusCode);
+        Assert.DoesNotContain(host.Services.GetServices<IHostedService>(), s => s.GetType().FullName == HttpPipeline.DataProtectionHostedService);
+        var protector = host.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("test");
+        Assert.Equal("payload", protector.Unprotect(protector.Protect("payload")));
+    }
+}
