@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Where the service's CPU goes under load: starts a devnet and the service (./run.sh), warms it up,
 # then samples the service process with Linux perf (call graphs, 1999 Hz) during one bounded
-# loopback run per endpoint and prints the share of samples per module and the top symbols.
+# loopback run per endpoint and prints the share of samples per group of code (bench/profile-groups.js:
+# Kestrel, routing, JWT, JSON, logging, SQLite, GC...), per module, the top symbols, and the
+# inclusive share of a few entry points (what a request's stages cost with everything they call).
 #   bench/profile.sh [health|join] ...   (default: join health)
 #   NATIVE=1 profiles the ahead-of-time build; JIT code is named through perf maps
 #   (DOTNET_PerfMapEnabled=1, with W^X off so the JIT's code is in memory perf can attribute).
@@ -49,7 +51,14 @@ for row in $rows; do
   echo "$row: $(node bench/load.js "$base$path" 16 "$AMOUNT" $opts)"
   kill -INT "$recorder"; wait "$recorder" 2>/dev/null || true
   {
-    echo "# $row, ${NATIVE:+native}${NATIVE:-JIT}, $AMOUNT requests at 16 connections: share of samples per module"
+    [ "${NATIVE:-0}" = 1 ] && kind=native || kind=JIT
+    echo "# $row, $kind, $AMOUNT requests at 16 connections: share of samples per group (self time)"
+    perf report -i "$work/$row.data" --no-children --sort dso,sym --stdio -g none --percent-limit 0 2>/dev/null | node bench/profile-groups.js
+    echo "# inclusive share (with callees) of some entry points"
+    perf report -i "$work/$row.data" --children --sort sym --stdio -g none --percent-limit 0.5 2>/dev/null |
+      grep -E 'JwtBearerHandler.*HandleAuthenticate|AuthenticationMiddleware.*Invoke|AuthorizationMiddleware.*Invoke|RtcTokenIssuer.*Issue|AccessToken2.*Encode|SmallZlib.*Compress|JsonSerializer.*Serialize|Logger.*Log|SqliteWriteQueue|KeyedLock|GrantAsync|JoinAsync|HealthCheck|EndpointMiddleware.*Invoke|Http1Connection.*ProcessRequests|SocketConnection.*(Receive|Send)|sys_sendto|sys_recvfrom|epoll_wait|WKS..gc_heap..garbage_collect|RhpGcAlloc|gc_heap.*allocate_more_space' |
+      sed -E 's/^ +//' | awk '!seen[$0]++' | head -30
+    echo "# share of samples per module"
     perf report -i "$work/$row.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -15
     echo "# top symbols"
     perf report -i "$work/$row.data" --no-children --sort sym --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -60
