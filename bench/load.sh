@@ -33,7 +33,7 @@ trap cleanup EXIT INT TERM
 
 dotnet build -c Release bench/SessionVoice.LoadGen --nologo -v q >/dev/null
 dotnet build -c Release bench/SessionVoice.LoadTest --nologo -v q >/dev/null
-export AUTH_RATE_LIMIT_PER_MINUTE=100000000 AGORA_WEBHOOK_SECRET=load-test-webhook-secret Logging__LogLevel__Default=Warning
+export AUTH_RATE_LIMIT_PER_MINUTE=100000000 SESSION_RATE_LIMIT_PER_MINUTE=100000000 AGORA_WEBHOOK_SECRET=load-test-webhook-secret Logging__LogLevel__Default=Warning
 if [ "${CLAIMS:-0}" = 1 ]; then
   unset AGORA_WEBHOOK_SECRET
   rows=${rows//webhooks/}

@@ -17,7 +17,7 @@ AMOUNT=${AMOUNT:-40000}
 OUT=${OUT:-artifacts/profile}
 mkdir -p "$OUT"
 work=$(mktemp -d)
-export PORT=${PORT:-3500} ANVIL_PORT=${ANVIL_PORT:-8700} AUTH_RATE_LIMIT_PER_MINUTE=100000000 Logging__LogLevel__Default=Warning
+export PORT=${PORT:-3500} ANVIL_PORT=${ANVIL_PORT:-8700} AUTH_RATE_LIMIT_PER_MINUTE=100000000 SESSION_RATE_LIMIT_PER_MINUTE=100000000 AGORA_WEBHOOK_SECRET=load-test-webhook-secret Logging__LogLevel__Default=Warning
 export DATA_DIR="$work/data" DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
 runner=
 cleanup() {

@@ -12,11 +12,15 @@ public sealed class KeyedLock<TKey>
 {
     private readonly Dictionary<TKey, Entry> _entries = [];
 
+    // TEMPORARY A/B switch for bench/load.sh (SV_KEYEDLOCK=asyncex): removed once decided.
+    private static readonly bool UseAsyncEx = Environment.GetEnvironmentVariable("SV_KEYEDLOCK") == "asyncex";
+    private readonly AsyncExKeyedLock<TKey>? _alt = UseAsyncEx ? new() : null;
+
     /// <summary>The key's turn alone.</summary>
-    public Task<IDisposable> AcquireAsync(TKey key, CancellationToken ct) => AcquireAsync(key, exclusive: true, ct);
+    public Task<IDisposable> AcquireAsync(TKey key, CancellationToken ct) => _alt?.AcquireAsync(key, ct) ?? AcquireAsync(key, exclusive: true, ct);
 
     /// <summary>A turn shared with other shared holders of the key.</summary>
-    public Task<IDisposable> AcquireSharedAsync(TKey key, CancellationToken ct) => AcquireAsync(key, exclusive: false, ct);
+    public Task<IDisposable> AcquireSharedAsync(TKey key, CancellationToken ct) => _alt?.AcquireSharedAsync(key, ct) ?? AcquireAsync(key, exclusive: false, ct);
 
     private async Task<IDisposable> AcquireAsync(TKey key, bool exclusive, CancellationToken ct)
     {

@@ -41,9 +41,12 @@ public static class AccessToken2
     /// to be identical. Content beyond <see cref="SmallZlib.MaxInput"/> (never a token's) goes
     /// through <see cref="ZLibStream"/>.
     /// </summary>
+    // TEMPORARY A/B switch for bench/load.sh (SV_ZLIB=platform): removed once decided.
+    private static readonly bool UsePlatformZlib = Environment.GetEnvironmentVariable("SV_ZLIB") == "platform";
+
     internal static string Encode(ReadOnlySpan<byte> content)
     {
-        if (content.Length > SmallZlib.MaxInput)
+        if (UsePlatformZlib || content.Length > SmallZlib.MaxInput)
         {
             using var stream = new MemoryStream();
             using (var zlib = new ZLibStream(stream, CompressionLevel.Optimal, leaveOpen: true))
