@@ -24,7 +24,7 @@ const rules = [
 const rows = new Map();
 let total = 0;
 for (const line of require("fs").readFileSync(0, "utf8").split("\n")) {
-  const m = line.match(/^\s*([\d.]+)%\s+(\S+)\s+\[(.)\]\s+(.*)$/);
+  const m = line.match(/^\s*([\d.]+)%\s+(.+?)\s+\[(.)\]\s+(.*)$/);  // JIT code's module is "[JIT] tid N"
   if (!m) continue;
   const share = +m[1], dso = m[2], kind = m[3], sym = m[4].trim();
   const text = `${dso} ${kind === "k" ? "[k]" : ""} ${sym}`.replace(/_/g, ".");

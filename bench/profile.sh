@@ -7,7 +7,8 @@
 #   bench/profile.sh [health|join] ...   (default: join health)
 #   NATIVE=1 profiles the ahead-of-time build; JIT code is named through perf maps
 #   (DOTNET_PerfMapEnabled=1, with W^X off so the JIT's code is in memory perf can attribute).
-#   AMOUNT (requests per run, 40000), PORT (3500), ANVIL_PORT (8700), OUT (artifacts/profile).
+#   AMOUNT (requests per run, 40000), PORT (3500), ANVIL_PORT (8700), OUT (artifacts/profile: the
+#   reports and each row's perf.data; JIT names need the service's /tmp/perf-PID.map, kept by the runtime).
 # Needs perf (Debian: linux-perf) and the permission to use it (root, or perf_event_paranoid <= 1).
 set -euo pipefail
 rows=${*:-join health}
@@ -24,7 +25,8 @@ cleanup() {
   [ -n "$runner" ] && { kill -TERM -- "-$runner" 2>/dev/null || true; wait "$runner" 2>/dev/null || true; }
   rm -rf "$work"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 143' INT TERM
 dotnet build -c Release bench/SessionVoice.LoadGen --nologo -v q >/dev/null
 setsid ./run.sh >"$work/run.log" 2>&1 &
 runner=$!
@@ -57,11 +59,12 @@ for row in $rows; do
     echo "# inclusive share (with callees) of some entry points"
     perf report -i "$work/$row.data" --children --sort sym --stdio -g none --percent-limit 0.5 2>/dev/null |
       grep -E 'JwtBearerHandler.*HandleAuthenticate|AuthenticationMiddleware.*Invoke|AuthorizationMiddleware.*Invoke|RtcTokenIssuer.*Issue|AccessToken2.*Encode|SmallZlib.*Compress|JsonSerializer.*Serialize|Logger.*Log|SqliteWriteQueue|KeyedLock|GrantAsync|JoinAsync|HealthCheck|EndpointMiddleware.*Invoke|Http1Connection.*ProcessRequests|SocketConnection.*(Receive|Send)|sys_sendto|sys_recvfrom|epoll_wait|WKS..gc_heap..garbage_collect|RhpGcAlloc|gc_heap.*allocate_more_space' |
-      sed -E 's/^ +//' | awk '!seen[$0]++' | head -30
+      sed -E 's/^ +//' | awk '!seen[$0]++ && n++ < 30' || true
     echo "# share of samples per module"
-    perf report -i "$work/$row.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -15
+    perf report -i "$work/$row.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | awk 'n++ < 15' || true
     echo "# top symbols"
-    perf report -i "$work/$row.data" --no-children --sort sym --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -60
+    perf report -i "$work/$row.data" --no-children --sort sym --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | awk 'n++ < 60' || true
   } > "$OUT/$row.txt"
-  echo "  -> $OUT/$row.txt"
+  cp "$work/$row.data" "$OUT/$row.perf.data"   # for perf report -i ... (call graphs: -G, --children)
+  echo "  -> $OUT/$row.txt, $OUT/$row.perf.data"
 done
