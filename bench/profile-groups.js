@@ -3,22 +3,31 @@
 // ("  12.34%  module  [.] symbol"). JIT names (perf maps) and native AOT names (assembly and
 // namespace joined with "_") are both matched after turning "_" into ".". Prints one table row
 // per group (share of all samples, most first) and the groups' three hottest symbols.
+// Modules that say what the code is; the main executable (native AOT: all managed code, zlib-ng,
+// the runtime) and JIT code ("[JIT] tid N") are grouped by symbol instead.
+const modules = [
+  ["kernel (TCP loopback, epoll, scheduling)", /kernel|vmlinux/],
+  ["runtime (JIT compiler, type system, stubs)", /libcoreclr|libclrjit/],
+  ["SQLite", /sqlite/i],
+  ["crypto (HMAC, SHA, OpenSSL)", /libcrypto|libssl|Cryptography\.Native|secp256k1/],
+  ["Agora token (AccessToken2, zlib)", /Compression\.Native|libz\./],
+  ["libc (memcpy, malloc)", /^libc\.|libc-|libm\.|ld-linux|vdso/],
+];
 const rules = [
-  ["kernel (TCP loopback, epoll, scheduling)", /kernel|vmlinux|\[k\]/],
-  ["GC and allocation", /WKS\.|gc.heap|GCHeap|RhpNew|RhpGcAlloc|Alloc(ate)?Object|JIT.New|memset|RhpAssignRef|WriteBarrier|JIT.WriteBarrier|RhpCheckedAssignRef|RhpByRefAssignRef|MarkObject|gc.mark|Sweep|Compact|Plan.Phase/i],
-  ["SQLite", /sqlite|SQLitePCL|Microsoft\.Data\.Sqlite/i],
+  ["GC and allocation", /WKS\.|gc.heap|GCHeap|RhpNew|RhpGcAlloc|AllocateObject|RhpAssignRef|RhpCheckedAssignRef|RhpByRefAssignRef|WriteBarrier|memset|RhpGcPoll/i],
+  ["SQLite", /sqlite|SQLitePCL|Microsoft\.Data\.Sqlite|SqliteWrite/i],
+  ["Agora token (AccessToken2, zlib)", /Agora|SmallZlib|zng.|deflate|adler32|crc32|ZLib/],
   ["JWT / authentication / authorization", /IdentityModel|Authentication|Authorization|Claims|JsonWebToken|JwtBearer/],
-  ["crypto (HMAC, SHA, OpenSSL)", /libcrypto|libssl|Cryptography|HMAC|Sha256|SHA256|Keccak|secp256k1/i],
-  ["Agora token (AccessToken2, zlib)", /Agora|SmallZlib|libz|Compression|deflate|zng_|ZLib/],
-  ["JSON", /System\.Text\.Json|JsonSerializer|Utf8JsonWriter|Utf8JsonReader|ApiJsonContext|JsonTypeInfo/],
-  ["logging", /Extensions\.Logging|Logger|LogValues|LogInformation/],
-  ["metrics / diagnostics", /Diagnostics\.Metrics|Instrument|Meter|Counter|Histogram|DiagnosticListener|Activity|OpenTelemetry|EventSource/],
-  ["Kestrel HTTP/1.1 and sockets", /Kestrel|System\.Net\.Sockets|Pipelines|SocketAsync|System\.Net\.Http\.Headers|HttpHeaders|HttpParser|Http1/],
+  ["crypto (HMAC, SHA, OpenSSL)", /Cryptography|HMAC|Sha256|SHA256|Keccak|ERR.clear|OPENSSL|CRYPTO/],
+  ["JSON", /System\.Text\.Json|JsonSerializer|Utf8Json|ApiJsonContext|JsonTypeInfo/],
+  ["logging", /Extensions\.Logging|Logger|LogValues/],
+  ["metrics / diagnostics", /Diagnostics\.Metrics|Instrument|Meter|Histogram|DiagnosticListener|Activity|OpenTelemetry|EventSource|SessionVoiceMetrics/],
+  ["Kestrel HTTP/1.1 and sockets", /Kestrel|System\.Net\.Sockets|Pipelines|SocketAsync|HttpHeaders|HttpParser|Http1/],
   ["routing, endpoints, middleware", /Routing|Microsoft\.AspNetCore\.Http|Hosting|Builder|RequestDelegate|Endpoint|Middleware|HttpContext|Cors|RateLimit/],
-  ["service code (SessionVoice)", /SessionVoice/],
-  ["async, tasks, thread pool", /Threading|CompilerServices|AsyncTaskMethodBuilder|AsyncStateMachine|ThreadPool|Task|Monitor|Semaphore|Spin|WaitHandle|pthread|futex/i],
-  ["runtime (type checks, casts, stubs, JIT)", /libcoreclr|libclrjit|Rhp|RhType|Cast|IsInstanceOf|ChkCast|StelemRef|Stub|libSystem\.Native|S\.P\.CoreLib\.Internal\.Runtime|Internal\.Runtime/],
-  ["libc (memcpy, malloc)", /libc\.so|libc-|libm|ld-linux|memcpy|memmove|malloc|free/],
+  ["service code (SessionVoice)", /^SessionVoice|\] SessionVoice|\[SessionVoice/],
+  ["async, tasks, thread pool", /Threading|CompilerServices|ThreadPool|Task|Monitor|Semaphore|Spin|WaitHandle|pthread|futex|sched.yield/i],
+  ["runtime (type checks, casts, stubs, JIT)", /Rhp|RhType|Rh[A-Z]|Cast|IsInstanceOf|ChkCast|StelemRef|Stub|Internal\.Runtime|^0x/],
+  ["libc (memcpy, malloc)", /memcpy|memmove|malloc|free|strcmp|tls.get.addr/],
   ["other .NET library code (strings, collections)", /System\.|S\.P\.CoreLib|Microsoft\./],
 ];
 const rows = new Map();
@@ -27,8 +36,9 @@ for (const line of require("fs").readFileSync(0, "utf8").split("\n")) {
   const m = line.match(/^\s*([\d.]+)%\s+(.+?)\s+\[(.)\]\s+(.*)$/);  // JIT code's module is "[JIT] tid N"
   if (!m) continue;
   const share = +m[1], dso = m[2], kind = m[3], sym = m[4].trim();
-  const text = `${dso} ${kind === "k" ? "[k]" : ""} ${sym}`.replace(/_/g, ".");
-  const group = (rules.find(([, re]) => re.test(text)) || ["unattributed"])[0];
+  const text = sym.replace(/_/g, ".");
+  const byModule = kind === "k" ? modules[0] : modules.find(([, re]) => re.test(dso));
+  const group = (byModule || rules.find(([, re]) => re.test(text)) || ["unattributed"])[0];
   const row = rows.get(group) || { share: 0, syms: [] };
   row.share += share;
   row.syms.push([share, sym.length > 90 ? sym.slice(0, 87) + "..." : sym]);

@@ -35,18 +35,29 @@ public static class AccessToken2
 
     /// <summary>
     /// "007" + standard Base64 of zlib(content) (header 78 9c; not raw deflate, not URL-safe).
-    /// Optimal is level 6 like Node's <c>zlib.deflateSync</c> in Agora's npm builder; the platform's
-    /// zlib reproduces its bytes for the official vectors but need not for every input. Agora
-    /// inflates whatever zlib stream it gets, so only the content has to be identical.
+    /// <see cref="SmallZlib"/> compresses as zlib's level 6 (Node's <c>zlib.deflateSync</c> in Agora's
+    /// npm builder) chooses matches, without a native deflate state per token; the official vectors
+    /// come out byte for byte. Agora inflates whatever zlib stream it gets, so only the content has
+    /// to be identical. Content beyond <see cref="SmallZlib.MaxInput"/> (never a token's) goes
+    /// through <see cref="ZLibStream"/>.
     /// </summary>
     internal static string Encode(ReadOnlySpan<byte> content)
     {
-        using var compressed = new MemoryStream(content.Length + 64);
-        using (var zlib = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+        if (content.Length > SmallZlib.MaxInput)
         {
-            zlib.Write(content);
+            using var stream = new MemoryStream();
+            using (var zlib = new ZLibStream(stream, CompressionLevel.Optimal, leaveOpen: true))
+            {
+                zlib.Write(content);
+            }
+            return Version + Convert.ToBase64String(stream.GetBuffer().AsSpan(0, (int)stream.Length));
         }
-        return Version + Convert.ToBase64String(compressed.GetBuffer().AsSpan(0, (int)compressed.Length));
+        Span<byte> compressed = stackalloc byte[SmallZlib.MaxOutputLength(content.Length)];
+        var length = SmallZlib.Compress(content, compressed);
+        Span<char> text = stackalloc char[Version.Length + ((length + 2) / 3 * 4)];
+        Version.CopyTo(text);
+        Convert.TryToBase64Chars(compressed[..length], text[Version.Length..], out var written);
+        return new string(text[..(Version.Length + written)]);
     }
 
     internal static string UidString(uint uid) => uid == 0 ? string.Empty : uid.ToString(CultureInfo.InvariantCulture);

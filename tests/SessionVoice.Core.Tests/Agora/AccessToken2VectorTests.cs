@@ -70,7 +70,14 @@ public class AccessToken2VectorTests
             });
 
         Assert.Equal(DecodedToken.Inflate(RtcRtmVector), builder.BuildContent().Content);
-        Assert.Equal(RtcRtmVector, builder.Build());
+        // The content is what Agora verifies. The compressed bytes are not comparable here: Node's
+        // zlib (Chromium's fork, which finds no 3-byte matches) made this vector, and reference zlib
+        // 1.2.13 at level 6 — which SmallZlib reproduces, see SmallZlibTests — finds three more
+        // matches in the privileges (177 content bytes → 165 instead of 167).
+        var token = builder.Build();
+        Assert.NotEqual(RtcRtmVector, token);
+        Assert.Equal(DecodedToken.Inflate(RtcRtmVector), DecodedToken.Inflate(token));
+        Assert.True(token.Length < RtcRtmVector.Length);
     }
 
     [Fact]
