@@ -2,7 +2,7 @@
 # Interleaved A/B of one bench/load.sh row: runs load.sh ROUNDS times with environment A and
 # ROUNDS times with environment B, alternating (A B A B ...), each with RUNS runs per row, and prints
 # every round's rows, then the median over the rounds of each figure per variant and connection count.
-#   bench/ab.sh 'SV_ZLIB=' 'SV_ZLIB=platform'                      # the join row, 3 rounds
+#   bench/ab.sh 'DOTNET_TieredPGO=1' 'DOTNET_TieredPGO=0'          # the join row, 3 rounds
 #   ROW=health ROUNDS=5 bench/ab.sh 'X=1' 'X=2'                     # any row; any load.sh setting
 # A and B are space-separated VAR=value assignments given to load.sh (and so to the service).
 set -euo pipefail
