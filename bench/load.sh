@@ -13,6 +13,8 @@
 #   RUNS (runs per row, default 5: the table shows the median of each figure),
 #   PORT (3400; PORT+1 for the ready-time starts), ANVIL_PORT (8600),
 #   NATIVE=1 (measure the ahead-of-time compiled build, as `NATIVE=1 ./run.sh` runs it; JIT otherwise)
+#   CLAIMS=1 (no webhook secret: claims decide, so every join takes its booking's shared turn in
+#   KeyedLock, as a deployment without Agora webhooks does; no webhook rows or warm-up)
 # Arguments pick rows (health auth verify join webhooks ready); none means all of them.
 set -euo pipefail
 rows=${*:-health auth verify join webhooks ready}
@@ -31,7 +33,11 @@ trap cleanup EXIT INT TERM
 
 dotnet build -c Release bench/SessionVoice.LoadGen --nologo -v q >/dev/null
 dotnet build -c Release bench/SessionVoice.LoadTest --nologo -v q >/dev/null
-export AUTH_RATE_LIMIT_PER_MINUTE=100000000 AGORA_WEBHOOK_SECRET=load-test-webhook-secret Logging__LogLevel__Default=Warning
+export AUTH_RATE_LIMIT_PER_MINUTE=100000000 SESSION_RATE_LIMIT_PER_MINUTE=100000000 AGORA_WEBHOOK_SECRET=load-test-webhook-secret Logging__LogLevel__Default=Warning
+if [ "${CLAIMS:-0}" = 1 ]; then
+  unset AGORA_WEBHOOK_SECRET
+  rows=${rows//webhooks/}
+fi
 export DATA_DIR="$work/data"
 setsid ./run.sh >"$work/run.log" 2>&1 &
 runner=$!
@@ -100,10 +106,11 @@ gen auth "$warm" "$work/warm.json" >/dev/null
 node bench/load.js "$base/auth" 16 "$warm" --bodies "$work/warm.json" >/dev/null
 node bench/load.js "$base/session/join" 16 "$warm" --body '{"booking_id":"1"}' --token "$token" >/dev/null
 node bench/load.js "$base/health" 16 "$warm" --get >/dev/null
-webhooks "$warm" 16 >/dev/null
+[ "${CLAIMS:-0}" = 1 ] || webhooks "$warm" 16 >/dev/null
 
 build="JIT (dotnet run)"
 [ "${NATIVE:-0}" = 1 ] && build="native (PublishAot, artifacts/native)"
+[ "${CLAIMS:-0}" = 1 ] && build="$build, claims decide (no webhook secret)"
 echo "build: $build"
 echo "client: ${CLIENT:-load.js}; median of $RUNS runs per row, $AMOUNT requests per run ($((AMOUNT / 2)) for /auth/verify)"
 printf '| endpoint | connections | server CPU µs/req | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|---|\n'

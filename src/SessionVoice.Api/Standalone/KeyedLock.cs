@@ -1,11 +1,13 @@
+using Nito.AsyncEx;
+
 namespace SessionVoice.Api.Standalone;
 
 /// <summary>
-/// One async reader/writer lock per key, forgotten when nobody holds or waits for it. Exclusive
-/// holders run one at a time, like an actor's turns; shared holders (appending a presence claim)
-/// run together but never while an exclusive holder runs. Waiters are served in arrival order and
-/// a waiting exclusive holder stops later shared ones from overtaking it, so a stream of joins
-/// cannot starve a decision.
+/// One async reader/writer lock per key (Nito.AsyncEx's <see cref="AsyncReaderWriterLock"/>),
+/// forgotten when nobody holds or waits for it. Exclusive holders run one at a time, like an actor's
+/// turns; shared holders (appending a presence claim) run together but never while an exclusive
+/// holder runs. A waiting exclusive holder stops later shared ones from overtaking it, so a stream
+/// of joins cannot starve a decision.
 /// </summary>
 public sealed class KeyedLock<TKey>
     where TKey : notnull
@@ -21,83 +23,35 @@ public sealed class KeyedLock<TKey>
     private async Task<IDisposable> AcquireAsync(TKey key, bool exclusive, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        Waiter waiter;
+        Entry entry;
         lock (_entries)
         {
-            if (!_entries.TryGetValue(key, out var entry))
+            if (!_entries.TryGetValue(key, out entry!))
             {
-                entry = new Entry();
-                _entries[key] = entry;
+                _entries[key] = entry = new Entry();
             }
             entry.Users++;
-            if (entry.Waiters.Count == 0 && (exclusive ? !entry.Writer && entry.Readers == 0 : !entry.Writer))
-            {
-                entry.Take(exclusive);
-                return new Releaser(this, key, exclusive);
-            }
-            waiter = new Waiter(exclusive);
-            entry.Waiters.AddLast(waiter.Node = new LinkedListNode<Waiter>(waiter));
         }
-        using (ct.Register(() => Cancel(key, waiter)))
+        try
         {
-            await waiter.Granted.Task.ConfigureAwait(false);
+            var held = exclusive ? await entry.Lock.WriterLockAsync(ct) : await entry.Lock.ReaderLockAsync(ct);
+            return new Releaser(this, key, entry, held);
         }
-        return new Releaser(this, key, exclusive);
+        catch
+        {
+            Leave(key, entry);
+            throw;
+        }
     }
 
-    private void Cancel(TKey key, Waiter waiter)
+    private void Leave(TKey key, Entry entry)
     {
-        List<Waiter> granted;
         lock (_entries)
         {
-            var entry = _entries[key];
-            if (waiter.Node!.List is null)
+            if (--entry.Users == 0)
             {
-                return; // granted already: the holder releases it
+                _entries.Remove(key);
             }
-            entry.Waiters.Remove(waiter.Node);
-            entry.Users--;
-            granted = entry.Pump();
-            Forget(key, entry);
-        }
-        waiter.Granted.TrySetCanceled();
-        Grant(granted);
-    }
-
-    private void Release(TKey key, bool exclusive)
-    {
-        List<Waiter> granted;
-        lock (_entries)
-        {
-            var entry = _entries[key];
-            if (exclusive)
-            {
-                entry.Writer = false;
-            }
-            else
-            {
-                entry.Readers--;
-            }
-            entry.Users--;
-            granted = entry.Pump();
-            Forget(key, entry);
-        }
-        Grant(granted);
-    }
-
-    private void Forget(TKey key, Entry entry)
-    {
-        if (entry.Users == 0)
-        {
-            _entries.Remove(key);
-        }
-    }
-
-    private static void Grant(List<Waiter> granted)
-    {
-        foreach (var waiter in granted)
-        {
-            waiter.Granted.TrySetResult();
         }
     }
 
@@ -115,55 +69,11 @@ public sealed class KeyedLock<TKey>
 
     private sealed class Entry
     {
-        public readonly LinkedList<Waiter> Waiters = new();
+        public readonly AsyncReaderWriterLock Lock = new();
         public int Users;
-        public int Readers;
-        public bool Writer;
-
-        public void Take(bool exclusive)
-        {
-            if (exclusive)
-            {
-                Writer = true;
-            }
-            else
-            {
-                Readers++;
-            }
-        }
-
-        /// <summary>Hands the lock to the waiters at the head of the line that can have it now.</summary>
-        public List<Waiter> Pump()
-        {
-            var granted = new List<Waiter>();
-            while (Waiters.First is { } first)
-            {
-                var next = first.Value;
-                var free = next.Exclusive ? !Writer && Readers == 0 : !Writer;
-                if (!free)
-                {
-                    break;
-                }
-                Waiters.RemoveFirst();
-                Take(next.Exclusive);
-                granted.Add(next);
-                if (next.Exclusive)
-                {
-                    break;
-                }
-            }
-            return granted;
-        }
     }
 
-    private sealed class Waiter(bool exclusive)
-    {
-        public readonly bool Exclusive = exclusive;
-        public readonly TaskCompletionSource Granted = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public LinkedListNode<Waiter>? Node;
-    }
-
-    private sealed class Releaser(KeyedLock<TKey> owner, TKey key, bool exclusive) : IDisposable
+    private sealed class Releaser(KeyedLock<TKey> owner, TKey key, Entry entry, IDisposable held) : IDisposable
     {
         private int _disposed;
 
@@ -171,7 +81,8 @@ public sealed class KeyedLock<TKey>
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                owner.Release(key, exclusive);
+                held.Dispose();
+                owner.Leave(key, entry);
             }
         }
     }
