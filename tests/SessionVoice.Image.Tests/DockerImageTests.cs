@@ -13,23 +13,10 @@ public sealed class DockerImageTests(ITestOutputHelper output)
 {
     private const string Tag = "session-voice:test";
 
-    private static async Task<string?> DockerUnavailableReasonAsync()
-    {
-        try
-        {
-            var result = await ProcessRunner.RunAsync("docker", ["info", "--format", "{{.ServerVersion}}"], timeout: TimeSpan.FromSeconds(20));
-            return result.ExitCode == 0 ? null : "`docker info` failed: " + FirstLine(result.StdErr + "\n" + result.StdOut);
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or TimeoutException or InvalidOperationException)
-        {
-            return "no docker CLI (" + e.Message + ")";
-        }
-    }
-
     [Fact]
     public async Task The_image_builds_where_a_docker_engine_exists()
     {
-        if (await DockerUnavailableReasonAsync() is { } reason)
+        if (await DockerEngine.UnavailableReasonAsync() is { } reason)
         {
             Assert.Skip($"no Docker engine: {reason}");
         }

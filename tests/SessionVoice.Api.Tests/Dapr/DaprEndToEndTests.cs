@@ -12,19 +12,6 @@ public class DaprEndToEndTests
 {
     private const string DaprVersion = "1.16.0";
 
-    private static async Task<string?> DockerUnavailableReasonAsync()
-    {
-        try
-        {
-            var result = await ProcessRunner.RunAsync("docker", ["info", "--format", "{{.ServerVersion}}"], timeout: TimeSpan.FromSeconds(20));
-            return result.ExitCode == 0 ? null : "no Docker engine answers (`docker info`: " + result.StdErr.Trim().Split('\n')[0] + ")";
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or TimeoutException or InvalidOperationException)
-        {
-            return "no Docker engine (" + e.Message + ")";
-        }
-    }
-
 
     [Fact]
     public async Task The_app_listens_where_a_sidecar_in_a_container_can_reach_it()
@@ -57,7 +44,7 @@ public class DaprEndToEndTests
     [Fact]
     public async Task Through_a_real_sidecar_a_guest_alone_is_settled_as_a_host_no_show_by_reminder()
     {
-        if (await DockerUnavailableReasonAsync() is { } reason)
+        if (await DockerEngine.UnavailableReasonAsync() is { } reason)
         {
             Assert.Skip($"Dapr end-to-end needs daprd, placement, scheduler and Redis in containers: {reason}.");
         }

@@ -1,4 +1,3 @@
-using FsCheck;
 using FsCheck.Fluent;
 using SessionVoice.Core.Sessions;
 using SessionVoice.Core.Agora.Ncs;
@@ -14,23 +13,10 @@ public class ObservedPresenceProperties
 {
     private const int Cases = 5000;
 
-    private static int Run<T>(Gen<T> gen, int cases, Action<T> check)
-    {
-        var ran = 0;
-        Check.One(
-            Config.QuickThrowOnFailure.WithMaxTest(cases).WithQuietOnSuccess(true),
-            Prop.ForAll(Arb.From(gen), (T input) =>
-            {
-                Interlocked.Increment(ref ran);
-                check(input);
-            }));
-        return ran;
-    }
-
     [Fact]
     public void Well_formed_streams_give_the_same_presence_and_intervals_however_they_arrive()
     {
-        var ran = Run(ObservedStreams.Deliveries(ObservedStreams.Scenarios(ObservedStreams.WellFormed)), Cases, d =>
+        var ran = PropertyRuns.Run(ObservedStreams.Deliveries(ObservedStreams.Scenarios(ObservedStreams.WellFormed)), Cases, d =>
         {
             var s = d.Scenario;
             var expected = ObservedPresence.ToPresence(s.Ordered, s.Host, s.Guest);
@@ -51,7 +37,7 @@ public class ObservedPresenceProperties
     [Fact]
     public void Any_streams_give_the_same_clean_alternation_however_they_arrive()
     {
-        var ran = Run(ObservedStreams.Deliveries(ObservedStreams.Scenarios(ObservedStreams.Arbitrary)), Cases, d =>
+        var ran = PropertyRuns.Run(ObservedStreams.Deliveries(ObservedStreams.Scenarios(ObservedStreams.Arbitrary)), Cases, d =>
         {
             var s = d.Scenario;
             var expected = ObservedPresence.ToPresence(s.Ordered, s.Host, s.Guest);
@@ -84,7 +70,7 @@ public class ObservedPresenceProperties
     public void Contradicting_copies_resolve_the_same_whatever_the_arrival_order()
     {
         var scenarios = ObservedStreams.Scenarios(ObservedStreams.WithConflicts(ObservedStreams.Arbitrary));
-        var ran = Run(ObservedStreams.Deliveries(scenarios, newNoticeIds: false), Cases, d =>
+        var ran = PropertyRuns.Run(ObservedStreams.Deliveries(scenarios, newNoticeIds: false), Cases, d =>
         {
             var s = d.Scenario;
             Assert.Equal(ObservedPresence.ToPresence(s.Ordered, s.Host, s.Guest), ObservedPresence.ToPresence(d.Arrivals, s.Host, s.Guest));
@@ -96,7 +82,7 @@ public class ObservedPresenceProperties
     [Fact]
     public void Presence_is_sorted_by_time_then_party()
     {
-        var ran = Run(ObservedStreams.Deliveries(ObservedStreams.Scenarios(ObservedStreams.Arbitrary)), 1000, d =>
+        var ran = PropertyRuns.Run(ObservedStreams.Deliveries(ObservedStreams.Scenarios(ObservedStreams.Arbitrary)), 1000, d =>
         {
             var presence = ObservedPresence.ToPresence(d.Arrivals, d.Scenario.Host, d.Scenario.Guest);
             Assert.Equal(presence.OrderBy(e => e.AtMs).ThenBy(e => e.Party), presence);

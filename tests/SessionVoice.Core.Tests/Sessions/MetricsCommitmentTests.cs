@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Numerics;
-using FsCheck;
 using FsCheck.Fluent;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
@@ -127,14 +126,7 @@ public class MetricsCommitmentTests
             let events = RandomEvents(new Random(seed))
             from shuffled in Gen.Shuffle(events)
             select (events, shuffled);
-        var ran = 0;
-        Check.One(
-            Config.QuickThrowOnFailure.WithMaxTest(2000).WithQuietOnSuccess(true),
-            Prop.ForAll(Arb.From(gen), ((PresenceEvent[] Events, PresenceEvent[] Shuffled) input) =>
-            {
-                Interlocked.Increment(ref ran);
-                Assert.Equal(MetricsCommitment.EvidenceRoot(input.Events), MetricsCommitment.EvidenceRoot(input.Shuffled));
-            }));
+        var ran = PropertyRuns.Run(gen, 2000, input => Assert.Equal(MetricsCommitment.EvidenceRoot(input.events), MetricsCommitment.EvidenceRoot(input.shuffled)));
         Assert.Equal(2000, ran);
     }
 

@@ -1,5 +1,4 @@
 using FsCheck;
-using FsCheck.Fluent;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Sessions;
 using Outcome = SessionVoice.Core.Escrow.Outcome;
@@ -54,23 +53,10 @@ public class OutcomePolicyProperties
     /// <summary>Dl = G + D − margin: the last second the policy sends a no-show.</summary>
     private static long NoShowDeadline(SlotShape slot, PolicyParameters parameters) => slot.G + slot.D - MarginKept(slot, parameters);
 
-    private static int Run<T>(Gen<T> gen, int cases, Action<T> check)
-    {
-        var ran = 0;
-        Check.One(
-            Config.QuickThrowOnFailure.WithMaxTest(cases).WithQuietOnSuccess(true),
-            Prop.ForAll(Arb.From(gen), (T input) =>
-            {
-                Interlocked.Increment(ref ran);
-                check(input);
-            }));
-        return ran;
-    }
-
     [Fact]
     public void Every_attest_is_accepted_by_the_contract_at_that_time_and_for_the_margin_after()
     {
-        var ran = Run(Scenarios, 5000, s =>
+        var ran = PropertyRuns.Run(Scenarios, 5000, s =>
         {
             var decision = s.Decide(s.Now);
             if (s.Status != BookingStatus.Booked)
@@ -98,7 +84,7 @@ public class OutcomePolicyProperties
     [Fact]
     public void Decide_is_deterministic_and_ignores_event_order_and_exact_duplicates()
     {
-        var ran = Run(Scenarios, 3000, s =>
+        var ran = PropertyRuns.Run(Scenarios, 3000, s =>
         {
             var first = s.Decide(s.Now);
             Assert.Equal(first, s.Decide(s.Now));
@@ -119,7 +105,7 @@ public class OutcomePolicyProperties
             Decision.Attest { Outcome: Outcome.NoShowGuest } or Decision.WindowMissed { Outcome: Outcome.NoShowGuest } => Party.Guest,
             _ => null,
         };
-        var ran = Run(PolicyGenerators.MonotoneScenarios, 4000, m =>
+        var ran = PropertyRuns.Run(PolicyGenerators.MonotoneScenarios, 4000, m =>
         {
             var booking = m.Slot.Booking();
             var before = PolicyGenerators.EventsOf(Party.Host, m.Host).Concat(PolicyGenerators.EventsOf(Party.Guest, m.Guest)).ToList();
@@ -144,7 +130,7 @@ public class OutcomePolicyProperties
     [Fact]
     public void A_wait_ends_after_now_and_nothing_changes_before_it_ends()
     {
-        var ran = Run(Scenarios, 4000, s =>
+        var ran = PropertyRuns.Run(Scenarios, 4000, s =>
         {
             if (s.Decide(s.Now) is not Decision.Wait { UntilUnixSeconds: var until } wait)
             {
@@ -165,7 +151,7 @@ public class OutcomePolicyProperties
         // The one missed window allowed: at the short-overlap ruling both were in the call with the
         // threshold still reachable by E, so the policy waited; the overlap then ended short and a
         // leave was trusted only after Dl, too late for a no-show (the contract refunds the guest).
-        var ran = Run(Scenarios, 4000, s =>
+        var ran = PropertyRuns.Run(Scenarios, 4000, s =>
         {
             var booking = s.Slot.Booking();
             // From before the session, and from the generated time whenever that is a wait.
@@ -210,7 +196,7 @@ public class OutcomePolicyProperties
     {
         // Every slot the contract allows (1–240 min, grace 0–600 min, any overlap up to the duration):
         // following the wake-ups from any time before S, full attendance is never a no-show nor a missed window.
-        var ran = Run(PolicyGenerators.FullAttendances(PolicyGenerators.Slots()), 3000, a =>
+        var ran = PropertyRuns.Run(PolicyGenerators.FullAttendances(PolicyGenerators.Slots()), 3000, a =>
         {
             var booking = a.Slot.Booking();
             var (at, decision) = FollowWaits(booking, a.Events, a.Parameters, a.From);
@@ -227,7 +213,7 @@ public class OutcomePolicyProperties
         // the first non-wait answer a per-second poller would see is the one the wake-ups lead to, at
         // the same second, so the policy never sleeps past a window it could have used.
         var small = PolicyGenerators.Scenarios(PolicyGenerators.Slots(maxDurationMins: 10, maxGraceMins: 10));
-        var ran = Run(small, 400, s =>
+        var ran = PropertyRuns.Run(small, 400, s =>
         {
             var booking = s.Slot.Booking();
             var walked = FollowWaits(booking, s.Events, s.Parameters, s.Slot.Start - 600);
