@@ -18,26 +18,6 @@ public class CastComparisonTests
 
     private static string I(BigInteger v) => v.ToString(CultureInfo.InvariantCulture);
 
-    private static byte[] RandomKey(Random random)
-    {
-        while (true)
-        {
-            var key = new byte[32];
-            random.NextBytes(key);
-            if (Secp256k1.IsValidPrivateKey(key))
-            {
-                return key;
-            }
-        }
-    }
-
-    private static BigInteger RandomUInt(Random random, int bytes)
-    {
-        var buffer = new byte[bytes];
-        random.NextBytes(buffer);
-        return new BigInteger(buffer, isUnsigned: true, isBigEndian: true);
-    }
-
     private static string RandomMessage(Random random)
     {
         const string alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 :-_.,!?é日本\u00fc";
@@ -61,7 +41,7 @@ public class CastComparisonTests
     {
         await ForEachCaseAsync(1, async (random, i) =>
         {
-            var key = RandomKey(random);
+            var key = GeneratedInputs.RandomKey(random);
             var message = RandomMessage(random);
             var ours = PersonalMessage.Sign(message, new PrivateKeySigner(key)).ToHex();
             var theirs = await Cast.RunAsync("wallet", "sign", "--private-key", Hex.Encode(key), message);
@@ -75,7 +55,7 @@ public class CastComparisonTests
     {
         await ForEachCaseAsync(2, async (random, i) =>
         {
-            var id = new BookingId(RandomUInt(random, random.Next(1, 33)));
+            var id = new BookingId(GeneratedInputs.RandomUInt(random, random.Next(1, 33)));
             var outcome = (Outcome)random.Next(1, 4);
             var hashBytes = new byte[32];
             random.NextBytes(hashBytes);
@@ -91,7 +71,7 @@ public class CastComparisonTests
     {
         await ForEachCaseAsync(3, async (random, i) =>
         {
-            var id = new BookingId(RandomUInt(random, random.Next(1, 33)));
+            var id = new BookingId(GeneratedInputs.RandomUInt(random, random.Next(1, 33)));
             Assert.Equal(await Cast.RunAsync("calldata", "getBooking(uint256)", id.ToString()), Hex.Encode(EscrowAbi.GetBookingCall(id)));
             Assert.Equal(await Cast.RunAsync("calldata", "getSlot(uint256)", id.ToString()), Hex.Encode(EscrowAbi.GetSlotCall(id.Value)));
         });
@@ -103,12 +83,12 @@ public class CastComparisonTests
         ulong[] chains = [1, 6343, 31337, 4326];
         await ForEachCaseAsync(4, async (random, i) =>
         {
-            var key = RandomKey(random);
+            var key = GeneratedInputs.RandomKey(random);
             var chainId = chains[random.Next(chains.Length)];
             var nonce = (ulong)random.NextInt64(0, 1L << 40);
             var gasLimit = (ulong)random.NextInt64(21_000, 30_000_000);
-            var gasPrice = RandomUInt(random, random.Next(1, 10));
-            var id = new BookingId(RandomUInt(random, random.Next(1, 33)));
+            var gasPrice = GeneratedInputs.RandomUInt(random, random.Next(1, 10));
+            var id = new BookingId(GeneratedInputs.RandomUInt(random, random.Next(1, 33)));
             var outcome = (Outcome)random.Next(1, 4);
             var hash = Keccak256.Hash(BitConverter.GetBytes(i));
             var tx = new LegacyTransaction(chainId, nonce, gasPrice, gasLimit, Address.Parse(Escrow), 0, EscrowAbi.AttestCall(id, outcome, hash));
@@ -126,14 +106,14 @@ public class CastComparisonTests
         ulong[] chains = [1, 6343, 31337, 4326];
         await ForEachCaseAsync(5, async (random, i) =>
         {
-            var key = RandomKey(random);
+            var key = GeneratedInputs.RandomKey(random);
             var chainId = chains[random.Next(chains.Length)];
             var nonce = (ulong)random.NextInt64(0, 1L << 40);
             var gasLimit = (ulong)random.NextInt64(21_000, 30_000_000);
-            var maxFee = RandomUInt(random, random.Next(1, 10)) + 1;
-            var tip = random.Next(4) == 0 ? BigInteger.Zero : BigInteger.Remainder(RandomUInt(random, 9), maxFee);
-            var value = random.Next(3) == 0 ? RandomUInt(random, 8) : BigInteger.Zero;
-            var id = new BookingId(RandomUInt(random, random.Next(1, 33)));
+            var maxFee = GeneratedInputs.RandomUInt(random, random.Next(1, 10)) + 1;
+            var tip = random.Next(4) == 0 ? BigInteger.Zero : BigInteger.Remainder(GeneratedInputs.RandomUInt(random, 9), maxFee);
+            var value = random.Next(3) == 0 ? GeneratedInputs.RandomUInt(random, 8) : BigInteger.Zero;
+            var id = new BookingId(GeneratedInputs.RandomUInt(random, random.Next(1, 33)));
             var outcome = (Outcome)random.Next(1, 4);
             var hash = Keccak256.Hash(BitConverter.GetBytes(i + 1_000_000));
             var tx = new Eip1559Transaction(chainId, nonce, tip, maxFee, gasLimit, Address.Parse(Escrow), value, EscrowAbi.AttestCall(id, outcome, hash));

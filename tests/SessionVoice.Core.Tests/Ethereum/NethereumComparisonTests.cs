@@ -128,26 +128,6 @@ public class NethereumComparisonTests
         }
     }
 
-    private static byte[] RandomKey(Random random)
-    {
-        while (true)
-        {
-            var key = new byte[32];
-            random.NextBytes(key);
-            if (Secp256k1.IsValidPrivateKey(key))
-            {
-                return key;
-            }
-        }
-    }
-
-    private static BigInteger RandomUInt(Random random, int bytes)
-    {
-        var buffer = new byte[bytes];
-        random.NextBytes(buffer);
-        return new BigInteger(buffer, isUnsigned: true, isBigEndian: true);
-    }
-
     private static byte[] RandomBytes(Random random, int length)
     {
         var bytes = new byte[length];
@@ -175,7 +155,7 @@ public class NethereumComparisonTests
         var signer = new EthereumMessageSigner();
         ForEachCase(11, (random, i) =>
         {
-            var key = RandomKey(random);
+            var key = GeneratedInputs.RandomKey(random);
             var message = RandomMessage(random);
             var ours = PersonalMessage.Sign(message, new PrivateKeySigner(key));
             var theirs = signer.EncodeUTF8AndSign(message, new EthECKey(key, true));
@@ -192,7 +172,7 @@ public class NethereumComparisonTests
     {
         ForEachCase(12, (random, i) =>
         {
-            var id = new BookingId(RandomUInt(random, random.Next(1, 33)));
+            var id = new BookingId(GeneratedInputs.RandomUInt(random, random.Next(1, 33)));
             var outcome = (Outcome)random.Next(1, 4);
             var hash = Hash32.FromBytes(RandomBytes(random, 32));
             var attest = new AttestFunction { BookingId = id.Value, Outcome = (byte)outcome, MetricsHash = hash.ToArray() };
@@ -215,10 +195,10 @@ public class NethereumComparisonTests
             var outcome = (byte)random.Next(0, 6);
             var uint48 = (ulong)random.NextInt64(0, 1L << 48);
             var encoded = new NAbi().GetABIEncoded(
-                new ABIValue("uint256", RandomUInt(random, random.Next(1, 33))), new ABIValue("address", guest), new ABIValue("uint256", RandomUInt(random, 32)),
+                new ABIValue("uint256", GeneratedInputs.RandomUInt(random, random.Next(1, 33))), new ABIValue("address", guest), new ABIValue("uint256", GeneratedInputs.RandomUInt(random, 32)),
                 new ABIValue("uint8", status), new ABIValue("uint8", outcome), new ABIValue("bytes32", RandomBytes(random, 32)),
                 new ABIValue("uint48", uint48), new ABIValue("uint48", (ulong)random.NextInt64(0, 1L << 48)), new ABIValue("address", challenger),
-                new ABIValue("uint256", RandomUInt(random, random.Next(1, 33))), new ABIValue("uint48", (ulong)random.NextInt64(0, 1L << 48)));
+                new ABIValue("uint256", GeneratedInputs.RandomUInt(random, random.Next(1, 33))), new ABIValue("uint48", (ulong)random.NextInt64(0, 1L << 48)));
 
             var theirs = decoder.DecodeFunctionOutput<BookingOutput>(Hx(encoded));
             var ours = EscrowAbi.DecodeBooking(new BookingId(1), encoded);
@@ -256,10 +236,10 @@ public class NethereumComparisonTests
         var abi = new NAbi();
         ForEachCase(14, (random, i) =>
         {
-            var id = RandomUInt(random, random.Next(1, 33));
-            var slot = RandomUInt(random, random.Next(1, 33));
+            var id = GeneratedInputs.RandomUInt(random, random.Next(1, 33));
+            var slot = GeneratedInputs.RandomUInt(random, random.Next(1, 33));
             var guest = "0x" + Convert.ToHexStringLower(RandomBytes(random, 20));
-            var amount = RandomUInt(random, random.Next(1, 33));
+            var amount = GeneratedInputs.RandomUInt(random, random.Next(1, 33));
             var booked = Log(
                 [EscrowAbi.SessionBookedTopic.ToArray(), abi.GetABIEncoded(new ABIValue("uint256", id)), abi.GetABIEncoded(new ABIValue("uint256", slot)), abi.GetABIEncoded(new ABIValue("address", guest))],
                 abi.GetABIEncoded(new ABIValue("uint256", amount)));
@@ -292,20 +272,20 @@ public class NethereumComparisonTests
         ulong[] chains = [1, 6343, 31337, 4326];
         ForEachCase(15, (random, i) =>
         {
-            var key = RandomKey(random);
+            var key = GeneratedInputs.RandomKey(random);
             var chainId = chains[random.Next(chains.Length)];
             var nonce = (ulong)random.NextInt64(0, 1L << 40);
             var gasLimit = (ulong)random.NextInt64(21_000, 30_000_000);
-            var value = random.Next(3) == 0 ? RandomUInt(random, 8) : BigInteger.Zero;
-            var data = EscrowAbi.AttestCall(new BookingId(RandomUInt(random, random.Next(1, 33))), (Outcome)random.Next(1, 4), Hash32.FromBytes(RandomBytes(random, 32)));
+            var value = random.Next(3) == 0 ? GeneratedInputs.RandomUInt(random, 8) : BigInteger.Zero;
+            var data = EscrowAbi.AttestCall(new BookingId(GeneratedInputs.RandomUInt(random, random.Next(1, 33))), (Outcome)random.Next(1, 4), Hash32.FromBytes(RandomBytes(random, 32)));
 
-            var gasPrice = RandomUInt(random, random.Next(1, 10));
+            var gasPrice = GeneratedInputs.RandomUInt(random, random.Next(1, 10));
             var legacy = new LegacyTransaction(chainId, nonce, gasPrice, gasLimit, Address.Parse(Escrow), value, data).Sign(new PrivateKeySigner(key));
             var theirsLegacy = new LegacyTransactionSigner().SignTransaction(key, chainId, Escrow, value, nonce, gasPrice, gasLimit, Hx(data));
             Assert.True(theirsLegacy.EnsureHexPrefix() == legacy.RawHex, $"case {i}: legacy chain {chainId} nonce {nonce} gas {gasLimit} price {gasPrice}");
 
-            var maxFee = RandomUInt(random, random.Next(1, 10)) + 1;
-            var tip = random.Next(4) == 0 ? BigInteger.Zero : BigInteger.Remainder(RandomUInt(random, 9), maxFee);
+            var maxFee = GeneratedInputs.RandomUInt(random, random.Next(1, 10)) + 1;
+            var tip = random.Next(4) == 0 ? BigInteger.Zero : BigInteger.Remainder(GeneratedInputs.RandomUInt(random, 9), maxFee);
             var dynamic = new Eip1559Transaction(chainId, nonce, tip, maxFee, gasLimit, Address.Parse(Escrow), value, data).Sign(new PrivateKeySigner(key));
             var transaction = new Nethereum.Model.Transaction1559(chainId, nonce, tip, maxFee, gasLimit, Escrow, value, Hx(data), []);
             var theirsDynamic = new Transaction1559Signer().SignTransaction(new EthECKey(key, true), transaction);
@@ -322,7 +302,7 @@ public class NethereumComparisonTests
     [Fact]
     public void High_s_signatures_and_out_of_range_words_are_refused_by_us_and_taken_by_Nethereum()
     {
-        var key = RandomKey(new Random(16));
+        var key = GeneratedInputs.RandomKey(new Random(16));
         const string message = "sign in to session voice";
         var low = PersonalMessage.Sign(message, new PrivateKeySigner(key));
         var highS = Secp256k1.Order - low.S;
