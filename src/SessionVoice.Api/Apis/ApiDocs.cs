@@ -11,27 +11,6 @@ using SessionVoice.Core.Agora.Ncs;
 
 namespace SessionVoice.Api.Apis;
 
-// The request bodies as clients send them. The handlers read bodies themselves (JsonBody: every malformed
-// input is a clear 400/413/415), so these records only describe the shapes in the OpenAPI document.
-
-/// <summary>Compat: the seed's sign-in, <c>message</c> = <c>heaven-session:{unix seconds}</c> signed with personal_sign.</summary>
-public sealed record SignInRequest(
-    [property: JsonPropertyName("wallet")] string Wallet,
-    [property: JsonPropertyName("message")] string Message,
-    [property: JsonPropertyName("signature")] string Signature);
-
-/// <summary>Compat: ask for a single-use nonce for <c>wallet</c>.</summary>
-public sealed record NonceRequest([property: JsonPropertyName("wallet")] string Wallet);
-
-/// <summary>Compat: the issued nonce, signed with personal_sign by <c>wallet</c>.</summary>
-public sealed record VerifyRequest(
-    [property: JsonPropertyName("wallet")] string Wallet,
-    [property: JsonPropertyName("signature")] string Signature,
-    [property: JsonPropertyName("nonce")] string Nonce);
-
-/// <summary>Compat: the booking to join, a decimal uint256 as a string.</summary>
-public sealed record JoinRequest([property: JsonPropertyName("booking_id")] string BookingId);
-
 /// <summary>Endpoint metadata: the security scheme an operation requires (one of <see cref="ApiDocs"/>'s names).</summary>
 public sealed record ApiSecurity(string Scheme);
 
@@ -40,7 +19,7 @@ public sealed record ForceOutcomeQuery;
 
 /// <summary>
 /// The OpenAPI document (<c>/openapi/v1.json</c>, committed as docs/openapi.json): request and response shapes come
-/// from endpoint metadata (<see cref="Request{T}"/>, <see cref="Answers{T}"/>), security schemes, the
+/// from the handlers' typed results and endpoint metadata (RequestBodies.Request, <see cref="Refuses"/>), security schemes, the
 /// <c>force_outcome</c> parameter and the internal routes' exclusion from here. Everything is built from
 /// compile-time JSON metadata (ApiJsonContext), so the native build serves the same document.
 /// </summary>
@@ -56,14 +35,23 @@ public static class ApiDocs
     /// <summary>Routes for daprd and the cron binding, never for clients.</summary>
     private static readonly string[] InternalPrefixes = ["actors", "dapr", AttestApi.SweepRoute.TrimStart('/')];
 
-    /// <summary>The JSON body the endpoint expects.</summary>
-    public static RouteHandlerBuilder Request<T>(this RouteHandlerBuilder builder)
-        where T : notnull => builder.Accepts<T>("application/json");
-
     /// <summary>200 with <typeparamref name="T"/>, and <c>{ "error" }</c> with each of <paramref name="errors"/>.</summary>
     public static RouteHandlerBuilder Answers<T>(this RouteHandlerBuilder builder, params int[] errors)
     {
         builder.Produces<T>(StatusCodes.Status200OK, "application/json");
+        foreach (var status in errors)
+        {
+            builder.Produces<ApiError>(status, "application/json");
+        }
+        return builder;
+    }
+
+    /// <summary>
+    /// <c>{ "error" }</c> with each of <paramref name="errors"/>; the 200 answer comes from the handler's typed result
+    /// (<c>Results&lt;Ok&lt;T&gt;, JsonHttpResult&lt;ApiError&gt;&gt;</c>).
+    /// </summary>
+    public static RouteHandlerBuilder Refuses(this RouteHandlerBuilder builder, params int[] errors)
+    {
         foreach (var status in errors)
         {
             builder.Produces<ApiError>(status, "application/json");

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using SessionVoice.Api.Auth;
 using SessionVoice.Api.Configuration;
 using SessionVoice.Api.Infrastructure;
@@ -27,20 +28,16 @@ public static class AttestApi
     public static IEndpointRouteBuilder MapAttestApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/session/{id}/attest", AttestAsync).WithTags("Settlement").WithSummary("Decide and attest now (service token); a stored result is returned as it is")
-            .Secured(ApiDocs.ServiceTokenScheme).WithMetadata(new ForceOutcomeQuery())
-            .Answers<AttestResponse>(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status429TooManyRequests,
+            .RequireServiceToken().Secured(ApiDocs.ServiceTokenScheme).WithMetadata(new ForceOutcomeQuery())
+            .Refuses(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status429TooManyRequests,
                 StatusCodes.Status503ServiceUnavailable);
-        app.MapPost(SweepRoute, SweepAsync).WithTags("Settlement").WithSummary("Read new escrow logs and decide every due booking (service token)");
+        app.MapPost(SweepRoute, SweepAsync).RequireServiceToken().WithTags("Settlement").WithSummary("Read new escrow logs and decide every due booking (service token)");
         return app;
     }
 
-    public static async Task<IResult> AttestAsync(
-        string id, HttpRequest request, ServiceSettings settings, ServiceTokenFailures failures, IBookingSessions sessions, CancellationToken ct)
+    public static async Task<Results<Ok<AttestResponse>, JsonHttpResult<ApiError>>> AttestAsync(
+        string id, HttpRequest request, ServiceSettings settings, IBookingSessions sessions, CancellationToken ct)
     {
-        if (ServiceToken.Check(request, settings, failures) is { } denied)
-        {
-            return denied;
-        }
         if (!BookingId.TryParse(id, out var bookingId))
         {
             return ApiError.BadRequest("booking id must be a decimal uint256");
@@ -72,12 +69,8 @@ public static class AttestApi
         };
     }
 
-    public static async Task<IResult> SweepAsync(HttpRequest request, ServiceSettings settings, ServiceTokenFailures failures, IServiceProvider services, CancellationToken ct)
+    public static async Task<Results<Ok<SweepSummary>, JsonHttpResult<ApiError>>> SweepAsync(IServiceProvider services, CancellationToken ct)
     {
-        if (ServiceToken.Check(request, settings, failures) is { } denied)
-        {
-            return denied;
-        }
         var sweep = services.GetService<ISweep>();
         if (sweep is null)
         {

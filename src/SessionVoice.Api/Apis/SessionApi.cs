@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using SessionVoice.Api.Auth;
 using SessionVoice.Api.Infrastructure;
 using SessionVoice.Api.Sessions;
@@ -11,6 +12,29 @@ using SessionVoice.Core.Escrow.Submission;
 using SessionVoice.Core.Sessions.Settlement;
 
 namespace SessionVoice.Api.Apis;
+
+/// <summary>Compat: the booking to join, a decimal uint256 as a string.</summary>
+public sealed record JoinRequest([property: JsonPropertyName("booking_id")] string BookingId);
+
+/// <summary>A <see cref="JoinRequest"/> as checked.</summary>
+public sealed record JoinBooking(BookingId BookingId) : IJsonRequest<JoinBooking>
+{
+    public static JoinBooking? Read(JsonBody body, out string error)
+    {
+        if (body.String("booking_id", out error) is not { } text)
+        {
+            return null;
+        }
+        if (!Core.Escrow.BookingId.TryParse(text, out var id))
+        {
+            error = "booking_id must be a decimal uint256";
+            return null;
+        }
+        return new JoinBooking(id);
+    }
+
+    public static ValueTask<JoinBooking?> BindAsync(HttpContext context) => RequestBodies.Bound<JoinBooking>(context);
+}
 
 public sealed record JoinResponse(
     [property: JsonPropertyName("channel")] string Channel,
@@ -87,65 +111,51 @@ public static class SessionApi
     {
         var group = app.MapGroup("/session").RequireAuthorization().WithTags("Session").Secured(ApiDocs.Bearer);
         group.MapPost("/join", JoinAsync).RequireRateLimiting(RateLimitPolicy).WithSummary("Enter the booking's Agora channel")
-            .Request<JoinRequest>().Answers<JoinResponse>(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status429TooManyRequests, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType);
+            .Request<JoinRequest, JoinBooking>().Refuses(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status429TooManyRequests, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType);
         group.MapPost("/{id}/leave", LeaveAsync).WithSummary("Record that the caller left")
-            .Answers<LeaveResponse>(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
+            .Refuses(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
         group.MapPost("/{id}/token", RenewAsync).RequireRateLimiting(RateLimitPolicy).WithSummary("A fresh token for the same channel and uid")
-            .Answers<JoinResponse>(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status429TooManyRequests);
+            .Refuses(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status429TooManyRequests);
         group.MapGet("/{id}/stats", StatsAsync).RequireRateLimiting(RateLimitPolicy).WithSummary("Presence and overlap so far (host or guest only)")
-            .Answers<StatsResponse>(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status429TooManyRequests);
+            .Refuses(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status429TooManyRequests);
         return app;
     }
 
-    public static async Task<IResult> JoinAsync(HttpRequest request, ClaimsPrincipal user, IBookingSessions sessions, SessionVoiceMetrics metrics, CancellationToken ct)
+    public static async Task<Results<Ok<JoinResponse>, JsonHttpResult<ApiError>>> JoinAsync(JoinBooking request, ClaimsPrincipal user, IBookingSessions sessions, SessionVoiceMetrics metrics, CancellationToken ct)
     {
-        var (body, error) = await JsonBody.ReadAsync(request, ct);
-        if (body is null)
-        {
-            return error!;
-        }
-        var text = body.String("booking_id", out var fieldError);
-        if (text is null)
-        {
-            return ApiError.BadRequest(fieldError!);
-        }
-        if (!BookingId.TryParse(text, out var id))
-        {
-            return ApiError.BadRequest("booking_id must be a decimal uint256");
-        }
         if (JwtTokens.WalletOf(user) is not { } wallet)
         {
             return ApiError.Unauthorized("unauthorized");
         }
-        var result = await sessions.JoinAsync(id, wallet, ct);
+        var result = await sessions.JoinAsync(request.BookingId, wallet, ct);
         metrics.Joins.Add(1, new KeyValuePair<string, object?>("result", result.Refusal == SessionRefusal.None ? "ok" : result.Refusal.ToString()));
         return ToGrantResult(result);
     }
 
-    public static async Task<IResult> RenewAsync(string id, ClaimsPrincipal user, IBookingSessions sessions, CancellationToken ct)
+    public static async Task<Results<Ok<JoinResponse>, JsonHttpResult<ApiError>>> RenewAsync(string id, ClaimsPrincipal user, IBookingSessions sessions, CancellationToken ct)
     {
-        if (!TryCaller(id, user, out var bookingId, out var wallet, out var error))
+        if (Caller(id, user, out var bookingId, out var wallet) is { } error)
         {
-            return error!;
+            return error;
         }
         return ToGrantResult(await sessions.RenewAsync(bookingId, wallet, ct));
     }
 
-    public static async Task<IResult> LeaveAsync(string id, ClaimsPrincipal user, IBookingSessions sessions, CancellationToken ct)
+    public static async Task<Results<Ok<LeaveResponse>, JsonHttpResult<ApiError>>> LeaveAsync(string id, ClaimsPrincipal user, IBookingSessions sessions, CancellationToken ct)
     {
-        if (!TryCaller(id, user, out var bookingId, out var wallet, out var error))
+        if (Caller(id, user, out var bookingId, out var wallet) is { } error)
         {
-            return error!;
+            return error;
         }
         var result = await sessions.LeaveAsync(bookingId, wallet, ct);
         return result.Refusal == SessionRefusal.None ? TypedResults.Ok(new LeaveResponse(true, result.Value ?? 0)) : Refused(result.Refusal);
     }
 
-    public static async Task<IResult> StatsAsync(string id, ClaimsPrincipal user, IBookingSessions sessions, CancellationToken ct)
+    public static async Task<Results<Ok<StatsResponse>, JsonHttpResult<ApiError>>> StatsAsync(string id, ClaimsPrincipal user, IBookingSessions sessions, CancellationToken ct)
     {
-        if (!TryCaller(id, user, out var bookingId, out var wallet, out var error))
+        if (Caller(id, user, out var bookingId, out var wallet) is { } error)
         {
-            return error!;
+            return error;
         }
         var result = await sessions.ReportAsync(bookingId, wallet, ct);
         if (result.Value is not { } report)
@@ -154,8 +164,8 @@ public static class SessionApi
         }
         var log = report.Presence;
         var booking = report.Booking;
-        // Presence counts inside the session only: overlap is clipped to [start, min(now, end)].
-        var overlapMs = new PresenceLog(Clip(report.Events, booking.Slot.StartTime * 1000, booking.Slot.EndTime * 1000)).OverlapMs(Math.Min(report.NowMs, booking.Slot.EndTime * 1000));
+        // Presence counts inside the session only: the overlap within [start, min(now, end)).
+        var overlapMs = log.OverlapMs(booking.Slot.StartTime * 1000, Math.Min(report.NowMs, booking.Slot.EndTime * 1000));
         return TypedResults.Ok(new StatsResponse(
             log.FirstJoinMs(Party.Host),
             log.LastLeaveMs(Party.Host),
@@ -183,7 +193,7 @@ public static class SessionApi
                 report.Summary.HostSeen,
                 report.Summary.GuestSeen),
             report.Attestation is { } a ? new AttestationStatusView(OutcomeNames.ToApi(a.Outcome), ApiNames.Of(a.Status), a.TxHash?.ToString(), SubmissionReasons.Public(a.Detail)) : null,
-            report.Attestation is { } m ? new MetricsView(Hex.Encode(m.Preimage), m.MetricsHash.ToString(), PreimageFields(m.Preimage)) : null));
+            report.Attestation is { } m ? new MetricsView(Hex.Encode(m.Preimage), m.MetricsHash.ToString(), MetricsFields(m.Preimage)) : null));
     }
 
     /// <summary>
@@ -215,51 +225,27 @@ public static class SessionApi
         },
     };
 
-    private static readonly string[] PreimageNames =
-    [
-        "version", "chainId", "escrow", "bookingId", "outcome", "source", "hostFirstJoin", "hostLastLeave", "guestFirstJoin",
-        "guestLastLeave", "hostPresentSeconds", "guestPresentSeconds", "overlapSeconds", "evidenceRoot",
-    ];
+    /// <summary>The committed preimage's words by name; a stored preimage is always one of ours, so none is only a safeguard.</summary>
+    private static IReadOnlyDictionary<string, string> MetricsFields(byte[] preimage) =>
+        MetricsPreimage.TryDecode(preimage, out var decoded) ? decoded.Fields() : new Dictionary<string, string>();
 
-    /// <summary>The preimage's 14 words, named as in escrow-and-attestation.md ("Metrics commitment").</summary>
-    private static Dictionary<string, string> PreimageFields(byte[] preimage)
-    {
-        var reader = new AbiDecoder(preimage);
-        var fields = new Dictionary<string, string>();
-        for (var i = 0; i < PreimageNames.Length && i < reader.WordCount; i++)
-        {
-            fields[PreimageNames[i]] = i switch
-            {
-                2 => reader.Address(i).ToString(),
-                13 => reader.Bytes32(i).ToString(),
-                _ => reader.UInt(i).ToString(System.Globalization.CultureInfo.InvariantCulture),
-            };
-        }
-        return fields;
-    }
-
-    private static IEnumerable<PresenceEvent> Clip(IEnumerable<PresenceEvent> events, long fromMs, long toMs) =>
-        events.Select(e => e with { AtMs = Math.Clamp(e.AtMs, fromMs, toMs) });
-
-    private static bool TryCaller(string id, ClaimsPrincipal user, out BookingId bookingId, out Address wallet, out IResult? error)
+    /// <summary>Null when the path's booking id parses and the token names a wallet; otherwise the refusal.</summary>
+    private static JsonHttpResult<ApiError>? Caller(string id, ClaimsPrincipal user, out BookingId bookingId, out Address wallet)
     {
         wallet = default;
-        error = null;
         if (!BookingId.TryParse(id, out bookingId))
         {
-            error = ApiError.BadRequest("booking id must be a decimal uint256");
-            return false;
+            return ApiError.BadRequest("booking id must be a decimal uint256");
         }
         if (JwtTokens.WalletOf(user) is not { } caller)
         {
-            error = ApiError.Unauthorized("unauthorized");
-            return false;
+            return ApiError.Unauthorized("unauthorized");
         }
         wallet = caller;
-        return true;
+        return null;
     }
 
-    private static IResult ToGrantResult(SessionResult<JoinGrant> result)
+    private static Results<Ok<JoinResponse>, JsonHttpResult<ApiError>> ToGrantResult(SessionResult<JoinGrant> result)
     {
         if (result.Value is not { } grant)
         {
@@ -269,7 +255,7 @@ public static class SessionApi
             grant.Channel.Name, grant.Token.Token, grant.Uid, grant.Token.ExpiresAt.ToUnixTimeSeconds(), grant.Party == Party.Host ? "host" : "guest"));
     }
 
-    private static IResult Refused(SessionRefusal refusal) => refusal switch
+    private static JsonHttpResult<ApiError> Refused(SessionRefusal refusal) => refusal switch
     {
         SessionRefusal.NotFound => ApiError.NotFound("booking not found"),
         SessionRefusal.NotActive => ApiError.BadRequest("booking not active"),

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
 using SessionVoice.Core.Sessions;
 using SessionVoice.Api.Configuration;
 using SessionVoice.Api.Infrastructure;
@@ -18,8 +19,6 @@ public sealed record WebhookAck([property: System.Text.Json.Serialization.JsonPr
 /// </summary>
 public static class WebhookApi
 {
-    private const int MaxBodyBytes = 64 * 1024;
-
     /// <summary>Event times further than this before the slot's start, after its end or after now are not presence.</summary>
     public const long TsMarginSeconds = 3600;
 
@@ -30,35 +29,31 @@ public static class WebhookApi
     {
         app.MapPost("/webhooks/agora", ReceiveAsync).WithTags("Webhooks").WithSummary("Agora NCS channel events (signed)")
             .Secured(ApiDocs.AgoraSignature).Secured(ApiDocs.AgoraSignatureSha1)
-            .Answers<WebhookAck>(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status503ServiceUnavailable);
+            .Refuses(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 
-    public static async Task<IResult> ReceiveAsync(
+    public static async Task<Results<Ok<WebhookAck>, JsonHttpResult<ApiError>>> ReceiveAsync(
         HttpRequest request, ServiceSettings settings, ChainInfo chain, IBookingDirectory bookings, IObservedSink observed, TimeProvider time, SessionVoiceMetrics metrics, ILogger<ObservedEvent> logger, CancellationToken ct)
     {
         if (settings.WebhookSecret is not { } secret)
         {
             return ApiError.Result(StatusCodes.Status503ServiceUnavailable, "webhooks not configured");
         }
-        if (request.ContentLength is > MaxBodyBytes)
+        var (read, tooLarge) = await RequestBodies.ReadAsync(request, ct);
+        if (tooLarge is not null)
         {
-            return ApiError.Result(StatusCodes.Status413PayloadTooLarge, "request body too large");
-        }
-        var body = await ReadBodyAsync(request, ct);
-        if (body is null)
-        {
-            return ApiError.Result(StatusCodes.Status413PayloadTooLarge, "request body too large");
+            return tooLarge;
         }
         var secretBytes = Encoding.UTF8.GetBytes(secret);
-        var verified = NcsSignature.Verify(secretBytes, body, request.Headers[NcsSignature.V2Header].ToString(), NcsSignatureAlgorithm.HmacSha256)
-            || (settings.WebhookAcceptSha1 && NcsSignature.Verify(secretBytes, body, request.Headers[NcsSignature.V1Header].ToString(), NcsSignatureAlgorithm.HmacSha1));
+        var verified = NcsSignature.Verify(secretBytes, read.Span, request.Headers[NcsSignature.V2Header].ToString(), NcsSignatureAlgorithm.HmacSha256)
+            || (settings.WebhookAcceptSha1 && NcsSignature.Verify(secretBytes, read.Span, request.Headers[NcsSignature.V1Header].ToString(), NcsSignatureAlgorithm.HmacSha1));
         if (!verified)
         {
             Count(metrics, "bad_signature");
             return ApiError.Unauthorized("invalid signature");
         }
-        var parsed = NcsNotice.Parse(body);
+        var parsed = NcsNotice.Parse(read.Span);
         if (parsed is not NcsParseResult.Parsed { Notice: var notice })
         {
             // Never the parser's own words: a fixed message.
@@ -113,25 +108,9 @@ public static class WebhookApi
 
     private static void Count(SessionVoiceMetrics metrics, string result) => metrics.WebhookEvents.Add(1, new KeyValuePair<string, object?>("result", result));
 
-    private static Microsoft.AspNetCore.Http.HttpResults.Ok<WebhookAck> Ok(SessionVoiceMetrics metrics, bool stored)
+    private static Ok<WebhookAck> Ok(SessionVoiceMetrics metrics, bool stored)
     {
         Count(metrics, stored ? "stored" : "ignored");
         return TypedResults.Ok(new WebhookAck(true, stored));
-    }
-
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
-        {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > MaxBodyBytes)
-            {
-                return null;
-            }
-        }
-        return buffer.ToArray();
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
 using SessionVoice.Api.Configuration;
 using SessionVoice.Api.Infrastructure;
 
@@ -19,8 +20,17 @@ public static class ServiceToken
     /// <summary>The header daprd puts on its calls to the app when APP_API_TOKEN is set.</summary>
     public const string DaprHeader = "dapr-api-token";
 
+    /// <summary>The endpoint answers only calls that pass <see cref="Check"/>; the others get its refusal and the handler never runs.</summary>
+    public static RouteHandlerBuilder RequireServiceToken(this RouteHandlerBuilder builder) => builder.AddEndpointFilter(async (context, next) =>
+    {
+        var services = context.HttpContext.RequestServices;
+        return Check(context.HttpContext.Request, services.GetRequiredService<ServiceSettings>(), services.GetRequiredService<ServiceTokenFailures>()) is { } refusal
+            ? refusal
+            : await next(context);
+    });
+
     /// <summary>Null when allowed: X-Service-Token = SERVICE_TOKEN, or (Dapr mode) dapr-api-token = APP_API_TOKEN.</summary>
-    public static IResult? Check(HttpRequest request, ServiceSettings settings, ServiceTokenFailures failures)
+    public static JsonHttpResult<ApiError>? Check(HttpRequest request, ServiceSettings settings, ServiceTokenFailures failures)
     {
         var appToken = settings.DaprMode ? settings.AppApiToken : null;
         if (settings.ServiceToken is null && appToken is null)

@@ -16,10 +16,6 @@ namespace SessionVoice.Api.Hosting;
 /// </summary>
 public static class HttpPipeline
 {
-    public const int MaxRequestBodyBytes = 64 * 1024;
-
-    internal const string DataProtectionHostedService = "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService";
-
     internal static WebApplicationBuilder AddHttpEdge(this WebApplicationBuilder builder, ServiceSettings settings)
     {
         var services = builder.Services;
@@ -30,7 +26,7 @@ public static class HttpPipeline
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+            k.Limits.MaxRequestBodySize = RequestBodies.MaxBytes;
             // Every listener, the configured ones and UseUrls' alike: Kestrel's own refusals get the { "error" } body.
             k.ConfigureEndpointDefaults(listen => listen.UseJsonRefusals());
         });
@@ -82,14 +78,18 @@ public static class HttpPipeline
         // Nothing here uses data protection (no cookies, no antiforgery; JWTs are signed with JWT_SECRET):
         // keep its keys in memory so a read-only root filesystem needs no key folder.
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
-        // AddAuthentication registers a hosted service that loads the key ring at start anyway (from
-        // $HOME/.aspnet, with System.Private.Xml, ~3.5 MB resident): unused with the ephemeral provider.
-        if (services.FirstOrDefault(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.FullName == DataProtectionHostedService) is { } keyRingLoader)
+        // AddAuthentication also registers data protection's own hosted service, which loads the key ring at start
+        // anyway (from $HOME/.aspnet, with System.Private.Xml, ~3.5 MB resident): unused with the ephemeral provider.
+        // Found by the assembly it comes from, not by name: whatever data protection starts, nothing here needs it.
+        foreach (var loader in services.Where(IsDataProtectionHostedService).ToList())
         {
-            services.Remove(keyRingLoader);
+            services.Remove(loader);
         }
         return builder;
     }
+
+    internal static bool IsDataProtectionHostedService(ServiceDescriptor service) =>
+        service.ServiceType == typeof(IHostedService) && service.ImplementationType?.Assembly == typeof(IDataProtectionBuilder).Assembly;
 
     public static WebApplication UseSessionVoice(this WebApplication app)
     {
@@ -103,6 +103,7 @@ public static class HttpPipeline
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseRequestBodies();
         app.MapOpenApi();
         app.MapHealthApi();
         app.MapAuthApi();

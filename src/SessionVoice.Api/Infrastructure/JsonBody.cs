@@ -1,65 +1,19 @@
 using System.Text.Json;
-using Microsoft.Net.Http.Headers;
+using SessionVoice.Core.Ethereum;
 
 namespace SessionVoice.Api.Infrastructure;
 
 /// <summary>
-/// Request bodies read by hand: every malformed input becomes a clear 4xx instead of a framework
-/// page or a 500. The size cap holds on any server (Kestrel's own limit does not apply in-process).
+/// A request's JSON object as a request type reads it (<see cref="IJsonRequest{TSelf}"/>): typed fields, each missing,
+/// mistyped or malformed one a fixed 400 message naming the field. Valid only while the edge reads the request.
 /// </summary>
-public sealed class JsonBody
+public readonly struct JsonBody(JsonElement root)
 {
-    public const int MaxBytes = 16 * 1024;
-
-    private readonly JsonElement _root;
-
-    private JsonBody(JsonElement root) => _root = root;
-
-    /// <summary>The parsed object, or the error response to send.</summary>
-    public static async Task<(JsonBody? Body, IResult? Error)> ReadAsync(HttpRequest request, CancellationToken ct)
+    /// <summary>A required string field; null with the message when missing, of another type or not text.</summary>
+    public string? String(string name, out string error)
     {
-        if (request.ContentLength is > MaxBytes)
-        {
-            return (null, ApiError.Result(StatusCodes.Status413PayloadTooLarge, "request body too large"));
-        }
-        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) ||
-            !(mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || mediaType.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase)))
-        {
-            return (null, ApiError.Result(StatusCodes.Status415UnsupportedMediaType, "content type must be application/json"));
-        }
-        var buffer = new byte[MaxBytes + 1];
-        var length = 0;
-        int read;
-        while ((read = await request.Body.ReadAsync(buffer.AsMemory(length), ct)) > 0)
-        {
-            length += read;
-            if (length > MaxBytes)
-            {
-                return (null, ApiError.Result(StatusCodes.Status413PayloadTooLarge, "request body too large"));
-            }
-        }
-        try
-        {
-            // A field given twice is refused, not read as whichever copy the parser keeps: two readers of the same body
-            // (a proxy, a client library) must never see two different requests.
-            using var document = JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = 16, AllowDuplicateProperties = false });
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                return (null, ApiError.BadRequest("body must be a JSON object"));
-            }
-            return (new JsonBody(document.RootElement.Clone()), null);
-        }
-        catch (JsonException)
-        {
-            return (null, ApiError.BadRequest("malformed JSON"));
-        }
-    }
-
-    /// <summary>A required string field; null with an error message when missing or of another type.</summary>
-    public string? String(string name, out string? error)
-    {
-        error = null;
-        if (!_root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        error = "";
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             error = $"{name} is required";
             return null;
@@ -79,5 +33,36 @@ public sealed class JsonBody
             error = $"{name} must be valid text";
             return null;
         }
+    }
+
+    /// <summary>A required 0x-prefixed 20-byte address (any case; checksums are not required).</summary>
+    public bool Address(string name, out Address address, out string error)
+    {
+        address = default;
+        if (String(name, out error) is not { } text)
+        {
+            return false;
+        }
+        if (!Core.Ethereum.Address.TryParse(text, out address))
+        {
+            error = $"{name} must be a 0x-prefixed 20-byte address";
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>A required non-empty 0x-prefixed hex string of at most <paramref name="maxBytes"/> bytes.</summary>
+    public byte[]? Hex(string name, int maxBytes, out string error)
+    {
+        if (String(name, out error) is not { } text)
+        {
+            return null;
+        }
+        if (!text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) || text.Length > 2 + 2 * maxBytes || !Core.Ethereum.Hex.TryDecode(text, out var bytes) || bytes.Length == 0)
+        {
+            error = $"{name} must be 0x-prefixed hex";
+            return null;
+        }
+        return bytes;
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 
@@ -51,4 +52,78 @@ public sealed record MetricsPreimage(
 
     /// <summary>The <c>metricsHash</c> sent with <c>attest</c>: keccak256(<see cref="Encode"/>()).</summary>
     public Hash32 Hash() => Keccak256.Hash(Encode());
+
+    /// <summary>The 14 words' names in order, as docs/escrow-and-attestation.md ("Metrics commitment") and the stats view name them.</summary>
+    public static readonly IReadOnlyList<string> FieldNames =
+    [
+        "version", "chainId", "escrow", "bookingId", "outcome", "source", "hostFirstJoin", "hostLastLeave", "guestFirstJoin",
+        "guestLastLeave", "hostPresentSeconds", "guestPresentSeconds", "overlapSeconds", "evidenceRoot",
+    ];
+
+    /// <summary>The length of <see cref="Encode"/>'s result: 14 words.</summary>
+    public const int EncodedLength = 14 * 32;
+
+    /// <summary>
+    /// The preimage back from <see cref="Encode"/>'s bytes: exactly 448 bytes, version 1, every word in its type's range, a
+    /// known outcome and source. Anything else is not a preimage of this layout.
+    /// </summary>
+    public static bool TryDecode(ReadOnlyMemory<byte> encoded, out MetricsPreimage preimage)
+    {
+        preimage = null!;
+        if (encoded.Length != EncodedLength)
+        {
+            return false;
+        }
+        var words = new AbiDecoder(encoded);
+        try
+        {
+            var outcome = (Outcome)(byte)words.UInt(4, 8);
+            var source = (MetricsSource)(byte)words.UInt(5, 8);
+            if (words.UInt(0, 8) != Version
+                || outcome is not (Outcome.Completed or Outcome.NoShowHost or Outcome.NoShowGuest)
+                || source is not (MetricsSource.Observed or MetricsSource.Claimed))
+            {
+                return false;
+            }
+            preimage = new MetricsPreimage(
+                (ulong)words.UInt(1, 64),
+                words.Address(2),
+                new BookingId(words.UInt(3)),
+                outcome,
+                source,
+                words.UInt64(6),
+                words.UInt64(7),
+                words.UInt64(8),
+                words.UInt64(9),
+                words.UInt64(10),
+                words.UInt64(11),
+                words.UInt64(12),
+                words.Bytes32(13));
+            return true;
+        }
+        catch (AbiDecodingException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The words by <see cref="FieldNames"/>, as text: numbers in decimal, the escrow and the root in hex.</summary>
+    public IReadOnlyDictionary<string, string> Fields()
+    {
+        string[] values =
+        [
+            Version.ToString(CultureInfo.InvariantCulture), Number(ChainId), Escrow.ToString(), BookingId.ToString(),
+            ((byte)Outcome).ToString(CultureInfo.InvariantCulture), ((byte)Source).ToString(CultureInfo.InvariantCulture),
+            Number(HostFirstJoin), Number(HostLastLeave), Number(GuestFirstJoin), Number(GuestLastLeave),
+            Number(HostPresentSeconds), Number(GuestPresentSeconds), Number(OverlapSeconds), EvidenceRoot.ToString(),
+        ];
+        var fields = new Dictionary<string, string>(values.Length, StringComparer.Ordinal);
+        for (var i = 0; i < values.Length; i++)
+        {
+            fields[FieldNames[i]] = values[i];
+        }
+        return fields;
+    }
+
+    private static string Number(ulong value) => value.ToString(CultureInfo.InvariantCulture);
 }

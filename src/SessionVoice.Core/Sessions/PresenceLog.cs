@@ -54,16 +54,19 @@ public sealed class PresenceLog
 
     public bool IsIn(Party party) => _intervals[party] is [.., { ToMs: null }];
 
-    /// <summary>Milliseconds both parties were in at once; open intervals run to <paramref name="nowMs"/>.</summary>
-    public long OverlapMs(long nowMs)
+    /// <summary>
+    /// Milliseconds both parties were in at once within [<paramref name="fromMs"/>, <paramref name="toMs"/>); open
+    /// intervals run to <paramref name="toMs"/>. The same figure as the overlap of the events clamped into the window.
+    /// </summary>
+    public long OverlapMs(long fromMs, long toMs)
     {
         long total = 0;
         foreach (var h in _intervals[Party.Host])
         {
             foreach (var g in _intervals[Party.Guest])
             {
-                var from = Math.Max(h.FromMs, g.FromMs);
-                var to = Math.Min(h.ToMs ?? nowMs, g.ToMs ?? nowMs);
+                var from = Math.Max(fromMs, Math.Max(h.FromMs, g.FromMs));
+                var to = Math.Min(toMs, Math.Min(h.ToMs ?? toMs, g.ToMs ?? toMs));
                 if (to > from)
                 {
                     total += to - from;

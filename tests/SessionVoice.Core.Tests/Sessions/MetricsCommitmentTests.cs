@@ -177,4 +177,58 @@ public class MetricsCommitmentTests
         Assert.Equal((0UL, 540UL, 0UL), (preimage.HostPresentSeconds, preimage.GuestPresentSeconds, preimage.OverlapSeconds));
         Assert.Equal(MetricsPreimage.Version, preimage.Encode()[31]);
     }
+
+    [Fact]
+    public void A_preimage_decodes_back_from_its_encoding_and_names_every_word()
+    {
+        var random = new Random(18);
+        for (var i = 0; i < 2000; i++)
+        {
+            var preimage = RandomPreimage(random) with { Source = (MetricsSource)random.Next(1, 3) };
+            Assert.True(MetricsPreimage.TryDecode(preimage.Encode(), out var decoded), $"case {i}");
+            Assert.Equal(preimage, decoded);
+            var fields = decoded.Fields();
+            Assert.Equal(MetricsPreimage.FieldNames, fields.Keys);
+            Assert.Equal(
+                [
+                    "1", I(preimage.ChainId), preimage.Escrow.ToString(), I(preimage.BookingId.Value), I((byte)preimage.Outcome), I((byte)preimage.Source),
+                    I(preimage.HostFirstJoin), I(preimage.HostLastLeave), I(preimage.GuestFirstJoin), I(preimage.GuestLastLeave),
+                    I(preimage.HostPresentSeconds), I(preimage.GuestPresentSeconds), I(preimage.OverlapSeconds), preimage.EvidenceRoot.ToString(),
+                ],
+                fields.Values);
+        }
+    }
+
+    [Fact]
+    public void Bytes_that_are_not_a_preimage_of_this_layout_do_not_decode()
+    {
+        var good = RandomPreimage(new Random(7)) with { Source = MetricsSource.Observed, Outcome = Outcome.Completed };
+        Assert.True(MetricsPreimage.TryDecode(good.Encode(), out _));
+        byte[] Changed(int word, int byteInWord, byte value)
+        {
+            var bytes = good.Encode();
+            bytes[(word * 32) + byteInWord] = value;
+            return bytes;
+        }
+        byte[][] refused =
+        [
+            [],
+            good.Encode()[..^1],
+            [.. good.Encode(), 0],
+            Changed(0, 31, 2),          // version 2
+            Changed(0, 0, 1),           // version word beyond uint8
+            Changed(1, 0, 1),           // chain id beyond uint64
+            Changed(2, 0, 1),           // dirty address word
+            Changed(4, 31, 0),          // outcome None
+            Changed(4, 31, 4),          // no such outcome
+            Changed(5, 31, 0),          // no such source
+            Changed(5, 31, 3),
+            Changed(6, 23, 1),          // hostFirstJoin beyond uint64
+            Changed(12, 0, 0x80),       // overlapSeconds beyond uint64
+        ];
+        foreach (var bytes in refused)
+        {
+            Assert.False(MetricsPreimage.TryDecode(bytes, out _), Hex.Encode(bytes));
+        }
+    }
 }
