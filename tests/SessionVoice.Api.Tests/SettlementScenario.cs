@@ -119,15 +119,7 @@ public sealed class SettlementScenario : IAsyncDisposable
 
     private SettlementCounters Counters => Api.Services.GetRequiredService<SettlementCounters>();
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"waited 15 s for {what}");
-            await Task.Delay(20);
-        }
-    }
+    private static Task WaitUntilAsync(Func<bool> condition, string what) => Poll.UntilAsync(condition, TimeSpan.FromSeconds(15), what);
 
     public async Task JoinAsync(string token)
     {

@@ -63,15 +63,7 @@ public sealed class RpcFaultProxyTests(ProxiedAnvilFixture fixture) : IClassFixt
         return (error, Stopwatch.GetElapsedTime(started));
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 5;
-        while (!condition())
-        {
-            Assert.True(Stopwatch.GetTimestamp() < deadline, "condition not met in 5 s");
-            await Task.Delay(10);
-        }
-    }
+    private static Task WaitUntilAsync(Func<bool> condition) => Poll.UntilAsync(condition, TimeSpan.FromSeconds(5), "the condition met");
 
     [Fact]
     public async Task Refused_connections_fail_at_once_and_healing_listens_on_the_same_url()
