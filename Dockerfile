@@ -39,7 +39,7 @@ RUN dotnet publish src/SessionVoice.Api/SessionVoice.Api.csproj -c Release -o /a
 # shell to mkdir/chown with).
 RUN mkdir /data-dir
 # libsecp256k1 (with its recovery module, as Debian and Ubuntu build it) for sign-in signature
-# recovery: ~4x faster than the managed BouncyCastle fallback (README, Performance). The -dev
+# recovery: ~4x faster than the managed BouncyCastle fallback (docs/performance.md). The -dev
 # package pulls whichever runtime soname (libsecp256k1.so.1, .so.2, ...) the distribution ships; only
 # that file goes into the runtime image, where the service finds it by its soname in /usr/lib.
 RUN apt-get update && apt-get install -y --no-install-recommends libsecp256k1-dev \
@@ -72,8 +72,8 @@ COPY --from=build --chown=root:root /native/ /usr/lib/
 # outside DATA_DIR, and a read-only root fs works even without the /tmp mount. The cost: no
 # dotnet-trace/dotnet-counters/debugger attach (metrics and traces go out through OpenTelemetry).
 # DOTNET_GCgen0size: a 4 MiB gen0 budget instead of one sized from the CPU cache; the live heap is a
-# few MB, and under the join load this keeps ~8 MB less resident at the same throughput (README,
-# Performance). The runtime reads this knob only from the environment, not from runtimeconfig.
+# few MB, and under the join load this keeps ~8 MB less resident at the same throughput (docs/performance.md).
+# The runtime reads this knob only from the environment, not from runtimeconfig.
 ENV PORT=3338 \
     BIND_ADDRESS=0.0.0.0 \
     DATA_DIR=/data \

@@ -13,7 +13,7 @@
 # Optional environment: NATIVE=1 (run the ahead-of-time compiled build: slower to build, less
 # memory), ANVIL_PORT, PORT, DATA_DIR, AGORA_APP_ID + AGORA_APP_CERTIFICATE (your
 # own Agora project; random development values otherwise), JWT_SECRET, SERVICE_TOKEN, and any
-# other setting the service reads (docs: api.md, "Configuration").
+# other setting the service reads (docs/configuration.md).
 set -Eeuo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 ROOT=$PWD

@@ -12,7 +12,7 @@ public sealed partial class OverlayTests
 {
     public const string AppId = "session-voice";
 
-    /// <summary>The secrets the service reads (api.md, "Configuration").</summary>
+    /// <summary>The secrets the service reads (docs/configuration.md).</summary>
     public static readonly string[] RequiredSecrets = ["AGORA_APP_ID", "AGORA_APP_CERTIFICATE", "JWT_SECRET"];
 
     public static readonly string[] OptionalSecrets = ["ORACLE_PRIVATE_KEY", "SERVICE_TOKEN", "AGORA_WEBHOOK_SECRET"];

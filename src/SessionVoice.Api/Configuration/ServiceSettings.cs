@@ -8,8 +8,8 @@ namespace SessionVoice.Api.Configuration;
 public sealed class ConfigurationException(string message) : Exception(message);
 
 /// <summary>
-/// Everything the service reads from its environment, under the seed's names (api.md,
-/// "Configuration"). Parsed once at startup; a missing or malformed value fails fast.
+/// Everything the service reads from its environment, under the seed's names (docs/configuration.md).
+/// Parsed once at startup; a missing or malformed value fails fast.
 /// </summary>
 public sealed class ServiceSettings
 {

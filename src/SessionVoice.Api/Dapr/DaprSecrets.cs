@@ -5,7 +5,7 @@ namespace SessionVoice.Api.Dapr;
 
 /// <summary>
 /// Dapr mode reads its secrets from the Dapr secret store under the same names as the environment
-/// (api.md, "Configuration"), before the configuration is validated.
+/// (docs/configuration.md), before the configuration is validated.
 /// </summary>
 public static class DaprSecrets
 {

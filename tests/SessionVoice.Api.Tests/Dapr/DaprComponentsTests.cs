@@ -13,7 +13,7 @@ public partial class DaprComponentsTests
 {
     private const string AppId = "session-voice";
 
-    /// <summary>The secrets the service reads (api.md, "Configuration").</summary>
+    /// <summary>The secrets the service reads (docs/configuration.md).</summary>
     private static readonly string[] AppSecrets =
         ["AGORA_APP_ID", "AGORA_APP_CERTIFICATE", "JWT_SECRET", "ORACLE_PRIVATE_KEY", "SERVICE_TOKEN", "AGORA_WEBHOOK_SECRET"];
 

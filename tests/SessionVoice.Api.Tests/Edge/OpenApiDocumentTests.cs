@@ -30,7 +30,7 @@ public class OpenApiDocumentTests(ChainApiFixture fx) : IClassFixture<ChainApiFi
         }
         var committed = Normalize(await File.ReadAllTextAsync(OpenApiContract.CommittedPath));
         Assert.True(served == committed,
-            "docs/openapi.json differs from the served /openapi/v1.json; regenerate it (docs/api.md, \"OpenAPI document\") with\n"
+            "docs/openapi.json differs from the served /openapi/v1.json; regenerate it (docs/api.md, \"HTTP API\") with\n"
             + "UPDATE_OPENAPI=1 dotnet test --project tests/SessionVoice.Api.Tests -- --filter-class \"*OpenApiDocumentTests\"");
     }
 
