@@ -26,7 +26,7 @@ public static class HttpPipeline
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = RequestBodies.MaxBytes;
+            k.Limits.MaxRequestBodySize = RequestBodies.KestrelBackstopBytes;
             // Every listener, the configured ones and UseUrls' alike: Kestrel's own refusals get the { "error" } body.
             k.ConfigureEndpointDefaults(listen => listen.UseJsonRefusals());
         });

@@ -18,7 +18,7 @@ public interface IJsonRequest<TSelf>
 }
 
 /// <summary>
-/// Every request body is read here, once: one size limit (Kestrel's too), one read loop, one content-type check and one
+/// Every request body is read here, once: one size limit, one read loop, one content-type check and one
 /// JSON parser setting for all endpoints. Endpoints declare their JSON request with <see cref="Request{TWire,TRequest}"/>;
 /// <see cref="UseRequestBodies"/> reads and checks it after authentication and rate limiting, answers every malformed
 /// body with a clear 400/413/415, and hands the checked request to the handler through
@@ -27,8 +27,15 @@ public interface IJsonRequest<TSelf>
 /// </summary>
 public static class RequestBodies
 {
-    /// <summary>The largest body any endpoint accepts; Kestrel refuses larger declared bodies before they are read.</summary>
+    /// <summary>The largest body any endpoint accepts, counted in body bytes whether declared or chunked.</summary>
     public const int MaxBytes = 64 * 1024;
+
+    /// <summary>
+    /// Kestrel's own limit, only a backstop (for bodies nobody reads) far above <see cref="MaxBytes"/>: its chunked
+    /// reader counts the chunk framing (sizes, CRLFs) against the limit, so at <see cref="MaxBytes"/> itself a chunked
+    /// body a little under 64 KiB would be refused (a test shows it); one-byte chunks carry five bytes of framing each.
+    /// </summary>
+    public const int KestrelBackstopBytes = 8 * MaxBytes;
 
     private const int FirstBufferBytes = 4096;
 

@@ -633,6 +633,30 @@ public class BadInputCorpusTests(BadInputCorpusFixture fx) : IClassFixture<BadIn
         }
     }
 
+    /// <summary>
+    /// The limit counts body bytes, not chunk framing: 64 KiB in 16-byte chunks (about 28 KiB of sizes and CRLFs on top)
+    /// is read whole and answered on its merits; one byte more is 413.
+    /// </summary>
+    [Fact]
+    public async Task A_chunked_body_of_exactly_the_limit_in_small_chunks_is_read_whole()
+    {
+        byte[] Request(int bytes)
+        {
+            var body = "{\"wallet\":\"" + new string('a', bytes - 13) + "\"}";
+            Assert.Equal(bytes, body.Length);
+            var text = new StringBuilder(Head("POST", "/auth/nonce", null, ("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")));
+            foreach (var chunk in body.Chunk(16))
+            {
+                text.Append(chunk.Length.ToString("x", CultureInfo.InvariantCulture)).Append("\r\n").Append(chunk).Append("\r\n");
+            }
+            return Latin1(text.Append("0\r\n\r\n").ToString());
+        }
+        var atLimit = await RawAsync(Request(Infrastructure.RequestBodies.MaxBytes));
+        Assert.Equal((400, "{\"error\":\"wallet must be a 0x-prefixed 20-byte address\"}"), (atLimit.Status, atLimit.Body));
+        var over = await RawAsync(Request(Infrastructure.RequestBodies.MaxBytes + 1));
+        Assert.Equal((413, "{\"error\":\"request body too large\"}"), (over.Status, over.Body));
+    }
+
     private async Task<Answer> RawAsync(byte[] request) => (await SendRawAsync(fx.Port, request))[0];
 
     /// <summary>

@@ -56,6 +56,25 @@ public class EdgeTests(ChainApiFixture fx) : IClassFixture<ChainApiFixture>
         Assert.Equal(HttpStatusCode.OK, (await fx.Client.GetAsync("/health")).StatusCode);
     }
 
+    /// <summary>One limit for every body, declared or chunked: 64 KiB is read and answered on its merits, a byte more is 413.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_body_of_exactly_the_limit_is_read_and_one_byte_more_is_413(bool chunked)
+    {
+        async Task<HttpResponseMessage> SendAsync(int bytes)
+        {
+            var body = "{\"wallet\":\"" + new string('a', bytes - 13) + "\"}";
+            Assert.Equal(bytes, body.Length);
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/auth/nonce") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+            request.Headers.TransferEncodingChunked = chunked;
+            return await fx.Client.SendAsync(request);
+        }
+        await (await SendAsync(Infrastructure.RequestBodies.MaxBytes)).AssertErrorAsync(400, "wallet must be a 0x-prefixed 20-byte address");
+        await AssertTooLargeAsync(() => SendAsync(Infrastructure.RequestBodies.MaxBytes + 1));
+        Assert.Equal(HttpStatusCode.OK, (await fx.Client.GetAsync("/health")).StatusCode);
+    }
+
     [Fact]
     public async Task A_one_megabyte_body_is_refused_early_and_the_service_stays_up()
     {
