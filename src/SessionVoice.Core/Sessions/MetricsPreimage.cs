@@ -81,7 +81,7 @@ public sealed record MetricsPreimage(
             var source = (MetricsSource)(byte)words.UInt(5, 8);
             if (words.UInt(0, 8) != Version
                 || outcome is not (Outcome.Completed or Outcome.NoShowHost or Outcome.NoShowGuest)
-                || source is not (MetricsSource.Observed or MetricsSource.Claimed))
+                || source is not (MetricsSource.Observed or MetricsSource.Claimed or MetricsSource.Forced))
             {
                 return false;
             }

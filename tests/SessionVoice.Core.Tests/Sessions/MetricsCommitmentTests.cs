@@ -184,7 +184,7 @@ public class MetricsCommitmentTests
         var random = new Random(18);
         for (var i = 0; i < 2000; i++)
         {
-            var preimage = RandomPreimage(random) with { Source = (MetricsSource)random.Next(1, 3) };
+            var preimage = RandomPreimage(random);
             Assert.True(MetricsPreimage.TryDecode(preimage.Encode(), out var decoded), $"case {i}");
             Assert.Equal(preimage, decoded);
             var fields = decoded.Fields();
@@ -222,7 +222,7 @@ public class MetricsCommitmentTests
             Changed(4, 31, 0),          // outcome None
             Changed(4, 31, 4),          // no such outcome
             Changed(5, 31, 0),          // no such source
-            Changed(5, 31, 3),
+            Changed(5, 31, 4),
             Changed(6, 23, 1),          // hostFirstJoin beyond uint64
             Changed(12, 0, 0x80),       // overlapSeconds beyond uint64
         ];
