@@ -1,5 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using System.Reflection;
 using SessionVoice.Api.Configuration;
@@ -78,6 +81,8 @@ public static class HealthApi
     {
         var chain = app.Services.GetRequiredService<ChainState>();
         var settings = app.Services.GetRequiredService<ServiceSettings>();
+        // The endpoint's own serializer settings (web defaults, relaxed escaping): the same bytes.
+        var json = app.Services.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         byte[]? body = null;
         app.Use((context, next) =>
         {
@@ -87,7 +92,7 @@ public static class HealthApi
             {
                 return next(context);
             }
-            body ??= JsonSerializer.SerializeToUtf8Bytes(Describe(chain.Info, settings), ApiJsonContext.Default.HealthResponse);
+            body ??= JsonSerializer.SerializeToUtf8Bytes(Describe(chain.Info, settings), (JsonTypeInfo<HealthResponse>)json.GetTypeInfo(typeof(HealthResponse)));
             var response = context.Response;
             response.StatusCode = StatusCodes.Status200OK;
             response.ContentType = "application/json; charset=utf-8";
