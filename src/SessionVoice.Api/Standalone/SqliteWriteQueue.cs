@@ -13,9 +13,8 @@ namespace SessionVoice.Api.Standalone;
 /// <remarks>
 /// No thread of its own: a write that finds nobody committing is committed right away on the
 /// caller's thread (no hand-off, no wake-up), and its task is complete when <see cref="WriteAsync"/>
-/// returns. Writes arriving meanwhile wait in line; the committing caller takes one more batch of
-/// them, and if more are still waiting, hands them to a thread-pool worker that commits batch after
-/// batch until the line is empty. So a write may run on the thread that calls
+/// returns. Writes arriving meanwhile wait in line; the committing caller hands them to a
+/// thread-pool worker that commits batch after batch until the line is empty. So a write may run on the thread that calls
 /// <see cref="WriteAsync"/>: the work given must not wait for anything but the database.
 /// </remarks>
 public sealed class SqliteWriteQueue : IDisposable
@@ -64,18 +63,13 @@ public sealed class SqliteWriteQueue : IDisposable
             _busy = true;
             _idle.Reset();
         }
-        // Nobody was committing: this caller does, its own write first, then one batch of those that came meanwhile.
+        // Nobody was committing: this caller does, its own write alone; those that came meanwhile go to the worker.
         _pending.Add(item);
         Commit(_pending);
         _pending.Clear();
         if (TakeWaiting())
         {
-            Commit(_pending);
-            _pending.Clear();
-            if (TakeWaiting())
-            {
-                ThreadPool.UnsafeQueueUserWorkItem(static queue => queue.Drain(), this, preferLocal: false);
-            }
+            ThreadPool.UnsafeQueueUserWorkItem(static queue => queue.Drain(), this, preferLocal: false);
         }
         return item.Task;
     }
