@@ -1,4 +1,9 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 using System.Reflection;
 using SessionVoice.Api.Configuration;
 using SessionVoice.Api.Infrastructure;
@@ -60,8 +65,42 @@ public static class HealthApi
         return app;
     }
 
-    public static IResult Health(ChainInfo chain, ServiceSettings settings) => TypedResults.Ok(new HealthResponse(
-        true, chain.ChainId, chain.Escrow?.ToChecksumString(), settings.Oracle is not null, settings.DaprMode ? "dapr" : "standalone", Version));
+    public static IResult Health(ChainInfo chain, ServiceSettings settings) => TypedResults.Ok(Describe(chain, settings));
+
+    private static HealthResponse Describe(ChainInfo chain, ServiceSettings settings) => new(
+        true, chain.ChainId, chain.Escrow?.ToChecksumString(), settings.Oracle is not null, settings.DaprMode ? "dapr" : "standalone", Version);
+
+    /// <summary>
+    /// <c>GET /health</c> without an <c>Origin</c> header (probes, load balancers, curl) answered before routing, CORS,
+    /// authentication, authorization and the rate limiter, none of which has anything to do for it (anonymous, no
+    /// limit): the same status, content type and body as the endpoint, serialized once when the chain is known (the
+    /// checksummed escrow address is a Keccak per answer otherwise). A browser's request (with <c>Origin</c>) takes
+    /// the endpoint, which adds the CORS headers. Goes after the "starting" refusal and before <c>UseRouting</c>.
+    /// </summary>
+    public static WebApplication UseHealthShortcut(this WebApplication app)
+    {
+        var chain = app.Services.GetRequiredService<ChainState>();
+        var settings = app.Services.GetRequiredService<ServiceSettings>();
+        // The endpoint's own serializer settings (web defaults, relaxed escaping): the same bytes.
+        var json = app.Services.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        byte[]? body = null;
+        app.Use((context, next) =>
+        {
+            var request = context.Request;
+            if (!HttpMethods.IsGet(request.Method) || !string.Equals(request.Path.Value, "/health", StringComparison.OrdinalIgnoreCase)
+                || request.Headers.ContainsKey(HeaderNames.Origin) || !chain.IsKnown)
+            {
+                return next(context);
+            }
+            body ??= JsonSerializer.SerializeToUtf8Bytes(Describe(chain.Info, settings), (JsonTypeInfo<HealthResponse>)json.GetTypeInfo(typeof(HealthResponse)));
+            var response = context.Response;
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = "application/json; charset=utf-8";
+            response.ContentLength = body.Length;
+            return response.Body.WriteAsync(body, context.RequestAborted).AsTask();
+        });
+        return app;
+    }
 
     public static async Task<IResult> ReadyAsync(IAuthStore store, TimeProvider time, IServiceProvider services, CancellationToken ct)
     {

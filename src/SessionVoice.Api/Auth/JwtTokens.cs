@@ -17,6 +17,9 @@ public sealed class JwtTokens(ServiceSettings settings, TimeProvider time)
     private readonly SymmetricSecurityKey _key = new(settings.JwtSecret);
     private readonly JsonWebTokenHandler _handler = new();
 
+    /// <summary>What the bearer handler validates with: <see cref="ValidationParameters"/>, valid tokens remembered.</summary>
+    public ValidatedTokenCache BearerValidation { get; } = new();
+
     public string Issue(Address wallet)
     {
         var now = time.GetUtcNow().UtcDateTime;

@@ -42,6 +42,9 @@ public static class HttpPipeline
             // WWW-Authenticate says "Bearer" and nothing about why a token failed (key, expiry, issuer).
             options.IncludeErrorDetails = false;
             options.TokenValidationParameters = jwt.ValidationParameters();
+            // The same validation, remembering the tokens found valid until they expire.
+            options.TokenHandlers.Clear();
+            options.TokenHandlers.Add(jwt.BearerValidation);
         });
         services.AddAuthorization();
 
@@ -99,6 +102,9 @@ public static class HttpPipeline
         app.Use((context, next) => chain.IsKnown || context.Request.Path.StartsWithSegments("/dapr/config")
             ? next(context)
             : ApiError.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "starting"));
+        // Liveness probes answered here; routing (explicit, so it runs after them) and the rest for everything else.
+        app.UseHealthShortcut();
+        app.UseRouting();
         app.UseDefaultCors();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -81,13 +81,16 @@ public static class FrameworkRefusals
 /// The connection's output, looked at one flushed block at a time. Kestrel writes its own refusal as exactly one block:
 /// <c>HTTP/1.1 {status}</c>, its headers with <c>Content-Length: 0</c> and <c>Connection: close</c>, nothing after.
 /// The application's answers never look like that (every 4xx of the API has a body), so such a block is Kestrel's and
-/// is rewritten with the JSON body; any other block is copied as it is.
+/// is rewritten with the JSON body.
 /// </summary>
 /// <remarks>
-/// Each block is written here and copied to the connection at the flush. Kestrel treats its writer like a
-/// <see cref="Pipe"/>: it keeps writing into the rest of a span after advancing part of it, and keeps a chunk's memory
-/// across a flush expecting the next span to start where that memory did. One buffer, written contiguously and
-/// not rewound while memory is out, keeps both true.
+/// Every block is written straight into the connection's writer, with no copy, except one whose first advanced bytes
+/// start a response with a status Kestrel refuses with (or could still become one: fewer bytes than a status line).
+/// Only such a block is held here, checked at the flush and then written on, rewritten or as it was. Kestrel treats
+/// its writer like a <see cref="Pipe"/>: it keeps writing into the rest of a span after advancing part of it, and
+/// keeps a chunk's memory across a flush expecting the next span to start where that memory did. So each
+/// <see cref="Advance"/> is read against the memory handed out last, and the held buffer, once it has memory out, is
+/// neither rewound nor left until that memory is advanced.
 /// </remarks>
 internal sealed class RefusalRewriter(PipeWriter inner, ConnectionContext connection, ILogger logger) : PipeWriter
 {
@@ -99,12 +102,27 @@ internal sealed class RefusalRewriter(PipeWriter inner, ConnectionContext connec
     private static readonly byte[] Http11 = "HTTP/1.1 "u8.ToArray();
     private static readonly byte[] HeaderEnd = "\r\n\r\n"u8.ToArray();
 
-    private ArrayBufferWriter<byte> _held = new(512);
+    /// <summary>The block being held (created the first time one is), from <see cref="_blockStart"/> on.</summary>
+    private ArrayBufferWriter<byte>? _held;
 
-    /// <summary>Where the block not yet copied starts in <see cref="_held"/>.</summary>
+    /// <summary>Where the block not yet written on starts in <see cref="_held"/>.</summary>
     private int _blockStart;
 
-    /// <summary>Memory handed out and not advanced yet: the buffer is not rewound under it.</summary>
+    /// <summary>The current block is collected in <see cref="_held"/> rather than written through.</summary>
+    private bool _holding;
+
+    /// <summary>Something of the current block was written through since the last flush.</summary>
+    private bool _wroteThrough;
+
+    /// <summary>The connection writer's memory handed out last, and how much of it is advanced.</summary>
+    private Memory<byte> _innerLease;
+
+    private int _innerLeaseUsed;
+
+    /// <summary>The memory handed out last is the held buffer's, not the connection writer's.</summary>
+    private bool _heldLease;
+
+    /// <summary>Held-buffer memory handed out and not advanced yet: the buffer is not rewound under it.</summary>
     private bool _leased;
 
     /// <summary>A flush of the connection's writer not finished yet: nothing may be written to it meanwhile.</summary>
@@ -112,25 +130,49 @@ internal sealed class RefusalRewriter(PipeWriter inner, ConnectionContext connec
 
     public override void Advance(int bytes)
     {
-        _held.Advance(bytes);
-        _leased = false;
+        if (_heldLease)
+        {
+            _held!.Advance(bytes);
+            _leased = false;
+            return;
+        }
+        var written = _innerLease.Span.Slice(_innerLeaseUsed, bytes);
+        _innerLeaseUsed += bytes;
+        if (!_holding && !_wroteThrough && bytes > 0 && MayBeRefusal(written))
+        {
+            _holding = true;
+        }
+        if (_holding)
+        {
+            // Not advanced in the connection's writer: the bytes stay scratch there until the flush decides.
+            (_held ??= new ArrayBufferWriter<byte>(512)).Write(written);
+        }
+        else
+        {
+            inner.Advance(bytes);
+            _wroteThrough |= bytes > 0;
+        }
     }
 
     public override Memory<byte> GetMemory(int sizeHint = 0)
     {
-        _leased = true;
-        return _held.GetMemory(sizeHint);
+        if (_holding)
+        {
+            _heldLease = true;
+            _leased = true;
+            return _held!.GetMemory(sizeHint);
+        }
+        _heldLease = false;
+        _innerLeaseUsed = 0;
+        return _innerLease = inner.GetMemory(sizeHint);
     }
 
-    public override Span<byte> GetSpan(int sizeHint = 0)
-    {
-        _leased = true;
-        return _held.GetSpan(sizeHint);
-    }
+    public override Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
 
     public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
-        CopyBlock();
+        WriteHeldBlock();
+        _wroteThrough = false;
         var flush = inner.FlushAsync(cancellationToken);
         return flush.IsCompleted ? flush : AwaitFlushAsync(flush);
     }
@@ -153,14 +195,14 @@ internal sealed class RefusalRewriter(PipeWriter inner, ConnectionContext connec
     // Kestrel's body writer (and the JSON serializer through it) asks how much is buffered to decide when to flush.
     public override bool CanGetUnflushedBytes => true;
 
-    public override long UnflushedBytes => (inner.CanGetUnflushedBytes ? inner.UnflushedBytes : 0) + _held.WrittenCount - _blockStart;
+    public override long UnflushedBytes => (inner.CanGetUnflushedBytes ? inner.UnflushedBytes : 0) + (_holding ? _held!.WrittenCount - _blockStart : 0);
 
     // Completed while a flush is pending means aborted: what is held is dropped, as the connection's own buffer would be.
     public override void Complete(Exception? exception = null)
     {
         if (!_flushing)
         {
-            CopyBlock();
+            WriteHeldBlock();
         }
         inner.Complete(exception);
     }
@@ -169,33 +211,50 @@ internal sealed class RefusalRewriter(PipeWriter inner, ConnectionContext connec
     {
         if (!_flushing)
         {
-            CopyBlock();
+            WriteHeldBlock();
         }
         await inner.CompleteAsync(exception);
     }
 
-    /// <summary>The block written since the last flush, rewritten when it is Kestrel's refusal, to the connection.</summary>
-    private void CopyBlock()
+    /// <summary>
+    /// The first bytes of a block: a status line with a status Kestrel refuses with, or too few bytes to tell yet
+    /// (a prefix of <c>HTTP/1.1 </c>). Anything else is written through.
+    /// </summary>
+    private static bool MayBeRefusal(ReadOnlySpan<byte> first) => first.Length < StatusLineStart
+        ? first.Length <= Http11.Length ? Http11.AsSpan().StartsWith(first) : first.StartsWith(Http11)
+        : RefusalStatus(first) is not null;
+
+    /// <summary>The held block, rewritten when it is Kestrel's refusal, to the connection.</summary>
+    private void WriteHeldBlock()
     {
-        var block = _held.WrittenSpan[_blockStart..];
+        if (!_holding)
+        {
+            return;
+        }
+        var held = _held!;
+        var block = held.WrittenSpan[_blockStart..];
         if (block.Length > 0 && !TryRewrite(block))
         {
             inner.Write(block);
         }
-        if (_leased)
+        if (_heldLease && _leased)
         {
-            _blockStart = _held.WrittenCount;
+            // Kestrel still has held memory out: it advances it later, so the held buffer goes on from here.
+            _blockStart = held.WrittenCount;
+            return;
         }
-        else if (_held.Capacity > KeptCapacity)
+        // A lease of the connection's writer stays valid: its advanced part was all of this block, just written there.
+        _holding = false;
+        _heldLease = false;
+        if (held.Capacity > KeptCapacity)
         {
-            _held = new ArrayBufferWriter<byte>(512);
-            _blockStart = 0;
+            _held = null;
         }
         else
         {
-            _held.ResetWrittenCount();
-            _blockStart = 0;
+            held.ResetWrittenCount();
         }
+        _blockStart = 0;
     }
 
     /// <summary>A status Kestrel refuses requests with, when the block starts with its status line.</summary>

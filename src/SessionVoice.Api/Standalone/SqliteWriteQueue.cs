@@ -1,31 +1,43 @@
-using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 
 namespace SessionVoice.Api.Standalone;
 
 /// <summary>
 /// Group commit for the frequent small writes (sign-in records, presence claims, webhook events):
-/// one connection and one writer; whatever arrives while a transaction commits goes into the next
-/// one, so a burst of N writes costs one commit instead of N, and writers never contend for the
-/// database lock among themselves. Each write runs in its own savepoint: a write that throws is
+/// one connection and one writer at a time; whatever arrives while a transaction commits goes into
+/// the next one, so a burst of N writes costs one commit instead of N, and writers never contend for
+/// the database lock among themselves. Each write runs in its own savepoint: a write that throws is
 /// rolled back alone and its caller gets the exception. A caller's task completes only after the
 /// transaction holding its write has committed — persisted before the request is answered.
 /// </summary>
+/// <remarks>
+/// No thread of its own: a write that finds nobody committing is committed right away on the
+/// caller's thread (no hand-off, no wake-up), and its task is complete when <see cref="WriteAsync"/>
+/// returns. Writes arriving meanwhile wait in line; the committing caller hands them to a
+/// thread-pool worker that commits batch after batch until the line is empty. So a write may run on the thread that calls
+/// <see cref="WriteAsync"/>: the work given must not wait for anything but the database.
+/// </remarks>
 public sealed class SqliteWriteQueue : IDisposable
 {
     /// <summary>Most writes in one transaction: bounds the latency the first write of a batch waits.</summary>
     public const int MaxBatch = 256;
 
-    private readonly Channel<IQueuedWrite> _queue = Channel.CreateUnbounded<IQueuedWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lock _gate = new();
+    private readonly Queue<IQueuedWrite> _waiting = new();
+    private readonly List<IQueuedWrite> _pending = new(MaxBatch);
+    private readonly ManualResetEventSlim _idle = new(true);
     private readonly SqliteConnection _connection;
     private readonly SqliteWriteBatch _batch;
-    private readonly Task _loop;
+
+    /// <summary>Somebody is committing (a caller or the worker): arriving writes wait in line.</summary>
+    private bool _busy;
+
+    private bool _closed;
 
     public SqliteWriteQueue(SqliteConnection connection)
     {
         _connection = connection;
         _batch = new SqliteWriteBatch(connection);
-        _loop = Task.Run(RunAsync);
     }
 
     /// <summary>Batches committed so far (for tests and figures).</summary>
@@ -37,24 +49,57 @@ public sealed class SqliteWriteQueue : IDisposable
     public Task<T> WriteAsync<T>(Func<SqliteWriteBatch, T> work)
     {
         var item = new QueuedWrite<T>(work);
-        if (!_queue.Writer.TryWrite(item))
+        lock (_gate)
         {
-            throw new ObjectDisposedException(nameof(SqliteWriteQueue), "the database is shutting down");
+            if (_closed)
+            {
+                throw new ObjectDisposedException(nameof(SqliteWriteQueue), "the database is shutting down");
+            }
+            if (_busy)
+            {
+                _waiting.Enqueue(item);
+                return item.Task;
+            }
+            _busy = true;
+            _idle.Reset();
+        }
+        // Nobody was committing: this caller does, its own write alone; those that came meanwhile go to the worker.
+        _pending.Add(item);
+        Commit(_pending);
+        _pending.Clear();
+        if (TakeWaiting())
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static queue => queue.Drain(), this, preferLocal: false);
         }
         return item.Task;
     }
 
-    private async Task RunAsync()
+    /// <summary>Moves up to a batch of waiting writes to <see cref="_pending"/>; with none waiting, stops being busy.</summary>
+    private bool TakeWaiting()
     {
-        var pending = new List<IQueuedWrite>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        lock (_gate)
         {
-            while (pending.Count < MaxBatch && _queue.Reader.TryRead(out var item))
+            while (_pending.Count < MaxBatch && _waiting.TryDequeue(out var next))
             {
-                pending.Add(item);
+                _pending.Add(next);
             }
-            Commit(pending);
-            pending.Clear();
+            if (_pending.Count > 0)
+            {
+                return true;
+            }
+            _busy = false;
+            _idle.Set();
+            return false;
+        }
+    }
+
+    /// <summary>The worker: batch after batch until nobody waits.</summary>
+    private void Drain()
+    {
+        while (TakeWaiting())
+        {
+            Commit(_pending);
+            _pending.Clear();
         }
     }
 
@@ -120,10 +165,20 @@ public sealed class SqliteWriteQueue : IDisposable
         }
     }
 
+    /// <summary>Refuses new writes, waits until the queued ones are committed, closes the connection.</summary>
     public void Dispose()
     {
-        _queue.Writer.TryComplete();
-        _loop.GetAwaiter().GetResult();
+        bool closedBefore;
+        lock (_gate)
+        {
+            closedBefore = _closed;
+            _closed = true;
+        }
+        _idle.Wait();
+        if (closedBefore)
+        {
+            return;
+        }
         _batch.Dispose();
         _connection.Dispose();
     }

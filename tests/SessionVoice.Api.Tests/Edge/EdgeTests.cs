@@ -8,6 +8,31 @@ namespace SessionVoice.Api.Tests.Edge;
 public class EdgeTests(ChainApiFixture fx) : IClassFixture<ChainApiFixture>
 {
     [Fact]
+    public async Task Health_answers_the_same_before_routing_and_through_the_endpoint_with_cors()
+    {
+        // Without Origin: the shortcut before routing; with it: the endpoint, with the CORS headers.
+        using var plain = await fx.Client.GetAsync("/health");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/health");
+        request.Headers.Add("Origin", "https://app.example");
+        using var browser = await fx.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, browser.StatusCode);
+        Assert.Equal("application/json; charset=utf-8", plain.Content.Headers.ContentType?.ToString());
+        Assert.Equal(browser.Content.Headers.ContentType?.ToString(), plain.Content.Headers.ContentType?.ToString());
+        var body = await plain.Content.ReadAsStringAsync();
+        Assert.Equal(await browser.Content.ReadAsStringAsync(), body);
+        Assert.Equal(body.Length, plain.Content.Headers.ContentLength);
+        Assert.Equal("*", string.Join(",", browser.Headers.GetValues("Access-Control-Allow-Origin")));
+        Assert.False(plain.Headers.Contains("Access-Control-Allow-Origin"));
+        Assert.Equal(body, await (await fx.Client.GetAsync("/health")).Content.ReadAsStringAsync());
+        // Only GET takes the shortcut; the rest is routing's answer as before.
+        using var post = await fx.Client.PostAsync("/health", new StringContent(""));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, post.StatusCode);
+        Assert.True((await post.JsonAsync()).TryGetProperty("error", out _));
+    }
+
+    [Fact]
     public async Task Health_reports_the_chain_escrow_and_oracle()
     {
         var health = await (await fx.Client.GetAsync("/health")).JsonAsync();

@@ -110,4 +110,55 @@ public class RefusalRewriterTests
         Assert.StartsWith("HTTP/1.1 404 Not Found\r\n", text, StringComparison.Ordinal);
         Assert.EndsWith("{\"error\":\"request headers too large\"}", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task An_ordinary_response_goes_straight_into_the_connections_writer()
+    {
+        var (pipe, writer) = Create();
+        var span = writer.GetSpan(64);
+        var head = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"u8;
+        head.CopyTo(span);
+        writer.Advance(head.Length);
+        // Not held here: the connection's own writer has the bytes before the flush, and the memory was its own.
+        Assert.Equal(head.Length, pipe.Writer.UnflushedBytes);
+        Assert.Equal(head.Length, writer.UnflushedBytes);
+        await writer.FlushAsync();
+        await writer.CompleteAsync();
+        Assert.Equal("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", await ReadAllAsync(pipe));
+    }
+
+    [Fact]
+    public async Task A_refusal_written_in_small_pieces_is_still_rewritten()
+    {
+        var (pipe, writer) = Create();
+        var bytes = Encoding.ASCII.GetBytes(KestrelRefusal);
+        foreach (var piece in bytes.Chunk(5))
+        {
+            writer.Write(piece);
+        }
+        Assert.Equal(0, pipe.Writer.UnflushedBytes);
+        Assert.Equal(bytes.Length, writer.UnflushedBytes);
+        await writer.FlushAsync();
+        await writer.CompleteAsync();
+        Assert.EndsWith("\r\n\r\n{\"error\":\"request headers too large\"}", await ReadAllAsync(pipe), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_application_400_with_its_body_written_after_the_headers_passes_through()
+    {
+        // Looks like a refusal at its first advance, so it is held; at the flush it has a body and is written as it was.
+        var (pipe, writer) = Create();
+        var head = "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: 21\r\n\r\n";
+        var span = writer.GetSpan(head.Length);
+        Encoding.ASCII.GetBytes(head, span);
+        writer.Advance(head.Length);
+        var body = writer.GetMemory(32);
+        "{\"error\":\"not found\"}"u8.CopyTo(body.Span);
+        writer.Advance(21);
+        await writer.FlushAsync();
+        writer.Write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"u8);
+        await writer.FlushAsync();
+        await writer.CompleteAsync();
+        Assert.Equal(head + "{\"error\":\"not found\"}HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", await ReadAllAsync(pipe));
+    }
 }

@@ -31,17 +31,39 @@ public sealed class SqliteWriteQueueTests : IDisposable
         return ids;
     }
 
+    /// <summary>
+    /// A write that keeps the queue committing until <paramref name="hold"/> is set, started on another thread (a write
+    /// that finds the queue idle runs on its caller's thread); returns once it is being committed.
+    /// </summary>
+    private Task<bool> BlockerAsync(ManualResetEventSlim hold)
+    {
+        using var started = new ManualResetEventSlim();
+        var blocker = Task.Run(() => _temp.Db.Queue.WriteAsync(_ =>
+        {
+            started.Set();
+            return hold.Wait(TimeSpan.FromSeconds(10));
+        }));
+        Assert.True(started.Wait(TimeSpan.FromSeconds(10)), "the blocking write did not start");
+        return blocker;
+    }
+
     [Fact]
     public async Task Concurrent_writes_share_commits_and_every_one_is_on_disk_when_answered()
     {
+        using var hold = new ManualResetEventSlim();
+        var blocker = BlockerAsync(hold);
         var before = _temp.Db.Queue.Commits;
         var writes = Enumerable.Range(1, 2000).Select(Insert).ToArray();
+        Assert.DoesNotContain(writes, w => w.IsCompleted);
+        hold.Set();
         var changed = await Task.WhenAll(writes);
 
+        Assert.True(await blocker);
         Assert.All(changed, c => Assert.Equal(1, c));
         Assert.Equal(Enumerable.Range(1, 2000).Select(i => (long)i), Ids());
+        // The blocker's own commit, then full batches of the 2000 that waited.
         var commits = _temp.Db.Queue.Commits - before;
-        Assert.InRange(commits, 2000 / SqliteWriteQueue.MaxBatch, 200);
+        Assert.InRange(commits, 1 + ((2000 + SqliteWriteQueue.MaxBatch - 1) / SqliteWriteQueue.MaxBatch), 1 + 2 * ((2000 + SqliteWriteQueue.MaxBatch - 1) / SqliteWriteQueue.MaxBatch));
 
         // A result is the write's own: a repeated key changes nothing and says so.
         Assert.Equal(0, await Insert(5));
@@ -55,8 +77,7 @@ public sealed class SqliteWriteQueueTests : IDisposable
     public async Task A_failing_write_is_rolled_back_alone_and_its_caller_hears_of_it()
     {
         using var hold = new ManualResetEventSlim();
-        var blocker = _temp.Db.Queue.WriteAsync(_ => hold.Wait(TimeSpan.FromSeconds(10)));
-        await Task.Delay(100); // the blocker's batch is being committed; the next three wait together
+        var blocker = BlockerAsync(hold); // the blocker's batch is being committed; the next three wait together
         var before = Insert(1);
         var failing = _temp.Db.Queue.WriteAsync<int>(batch =>
         {
@@ -77,8 +98,7 @@ public sealed class SqliteWriteQueueTests : IDisposable
     public async Task When_the_transaction_cannot_commit_no_write_of_it_is_kept_or_reported_done()
     {
         using var hold = new ManualResetEventSlim();
-        var blocker = _temp.Db.Queue.WriteAsync(_ => hold.Wait(TimeSpan.FromSeconds(10)));
-        await Task.Delay(100);
+        var blocker = BlockerAsync(hold);
         var first = Insert(1);
         // Ends the shared transaction underneath everybody: the batch cannot complete as one.
         var breaker = _temp.Db.Queue.WriteAsync(batch => batch.Execute("ROLLBACK"));
@@ -94,6 +114,24 @@ public sealed class SqliteWriteQueueTests : IDisposable
         // The queue goes on with the next batch.
         Assert.Equal(1, await Insert(4));
         Assert.Equal([4L], Ids());
+    }
+
+    [Fact]
+    public async Task A_write_to_an_idle_queue_is_committed_on_the_callers_thread_before_the_call_returns()
+    {
+        var thread = Environment.CurrentManagedThreadId;
+        var ranOn = 0;
+        var before = _temp.Db.Queue.Commits;
+        var write = _temp.Db.Queue.WriteAsync(batch =>
+        {
+            ranOn = Environment.CurrentManagedThreadId;
+            return batch.Execute("INSERT INTO items (id, value) VALUES (7, 'seven')");
+        });
+        Assert.True(write.IsCompletedSuccessfully);
+        Assert.Equal(thread, ranOn);
+        Assert.Equal(before + 1, _temp.Db.Queue.Commits);
+        Assert.Equal([7L], Ids());
+        Assert.Equal(1, await write);
     }
 
     [Fact]
