@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -58,14 +59,13 @@ public static class HealthApi
 
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health", Health).WithTags("Health").WithSummary("Liveness and configuration summary (compat)")
-            .Answers<HealthResponse>();
+        app.MapGet("/health", Health).WithTags("Health").WithSummary("Liveness and configuration summary (compat)");
         app.MapGet("/health/ready", ReadyAsync).WithTags("Health").WithSummary("Ready when the RPC answers, the store is writable and the oracle can pay for the pending attestations")
             .Answers<ReadyResponse>(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 
-    public static IResult Health(ChainInfo chain, ServiceSettings settings) => TypedResults.Ok(Describe(chain, settings));
+    public static Ok<HealthResponse> Health(ChainInfo chain, ServiceSettings settings) => TypedResults.Ok(Describe(chain, settings));
 
     private static HealthResponse Describe(ChainInfo chain, ServiceSettings settings) => new(
         true, chain.ChainId, chain.Escrow?.ToChecksumString(), settings.Oracle is not null, settings.DaprMode ? "dapr" : "standalone", Version);
