@@ -13,6 +13,8 @@
 #   RUNS (runs per row, default 5: the table shows the median of each figure),
 #   PORT (3400; PORT+1 for the ready-time starts), ANVIL_PORT (8600),
 #   NATIVE=1 (measure the ahead-of-time compiled build, as `NATIVE=1 ./run.sh` runs it; JIT otherwise)
+#   FLOOR=0 (leave out the floor row: GET /health of bench/SessionVoice.Floor, a bare Kestrel app of the same
+#   build kind, measured the same way on PORT+2 after the service's rows; what any ASP.NET Core service costs here)
 #   CLAIMS=1 (no webhook secret: claims decide, so every join takes its booking's shared turn in
 #   KeyedLock, as a deployment without Agora webhooks does; no webhook rows or warm-up)
 # Arguments pick rows (health auth verify join webhooks ready); none means all of them.
@@ -33,6 +35,16 @@ trap cleanup EXIT INT TERM
 
 dotnet build -c Release bench/SessionVoice.LoadGen --nologo -v q >/dev/null
 dotnet build -c Release bench/SessionVoice.LoadTest --nologo -v q >/dev/null
+floor=()
+if [ "${FLOOR:-1}" = 1 ]; then
+  if [ "${NATIVE:-0}" = 1 ]; then
+    dotnet publish bench/SessionVoice.Floor -c Release -r linux-x64 -p:PublishAot=true -o artifacts/floor-native --nologo -v q >/dev/null
+    floor=(artifacts/floor-native/SessionVoice.Floor)
+  else
+    dotnet build -c Release bench/SessionVoice.Floor --nologo -v q >/dev/null
+    floor=(dotnet bench/SessionVoice.Floor/bin/Release/net10.0/SessionVoice.Floor.dll)
+  fi
+fi
 export AUTH_RATE_LIMIT_PER_MINUTE=100000000 SESSION_RATE_LIMIT_PER_MINUTE=100000000 AGORA_WEBHOOK_SECRET=load-test-webhook-secret Logging__LogLevel__Default=Warning
 if [ "${CLAIMS:-0}" = 1 ]; then
   unset AGORA_WEBHOOK_SECRET
@@ -112,6 +124,8 @@ build="JIT (dotnet run)"
 [ "${NATIVE:-0}" = 1 ] && build="native (PublishAot, artifacts/native)"
 [ "${CLAIMS:-0}" = 1 ] && build="$build, claims decide (no webhook secret)"
 echo "build: $build"
+ldconfig -p 2>/dev/null | grep -q 'libsecp256k1\.so' && secp=libsecp256k1 || secp="managed (libsecp256k1 is not installed: sign-in costs ~100 µs more)"
+echo "secp256k1 recovery: $secp"
 echo "client: ${CLIENT:-load.js}; median of $RUNS runs per row, $AMOUNT requests per run ($((AMOUNT / 2)) for /auth/verify)"
 printf '| endpoint | connections | server CPU µs/req | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|---|\n'
 want health && for c in 16 64; do
@@ -137,6 +151,20 @@ want join && for c in 16 64; do
     measured "$AMOUNT" client "$base/session/join" "$c" "$AMOUNT" --body '{"booking_id":"1"}' --token "$token"
   done | median "POST /session/join" "$c"
 done
+if [ ${#floor[@]} -gt 0 ]; then
+  # The same client and settings against the bare Kestrel app, on its own port, the service idle meanwhile.
+  floor_url="http://127.0.0.1:$((PORT + 2))/health"
+  DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x400000} "${floor[@]}" --urls "http://127.0.0.1:$((PORT + 2))" >"$work/floor.log" 2>&1 &
+  floor_pid=$!
+  for _ in $(seq 200); do curl -sf "$floor_url" >/dev/null && break; sleep 0.1; done
+  service=$svc svc=$floor_pid
+  node bench/load.js "$floor_url" 16 "$warm" --get >/dev/null
+  for c in 16 64; do
+    for _ in $(seq "$RUNS"); do measured "$AMOUNT" client "$floor_url" "$c" "$AMOUNT" --get; done | median "GET /health, bare Kestrel (floor)" "$c"
+  done
+  kill "$floor_pid"; wait "$floor_pid" 2>/dev/null || true
+  svc=$service
+fi
 join_rss=$(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$svc/status")
 want webhooks && for c in 16 64; do
   for _ in $(seq "$RUNS"); do measured "$AMOUNT" webhooks "$AMOUNT" "$c"; done | median "POST /webhooks/agora" "$c"

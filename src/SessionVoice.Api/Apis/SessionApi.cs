@@ -109,7 +109,7 @@ public static class SessionApi
 
     public static IEndpointRouteBuilder MapSessionApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/session").RequireAuthorization().WithTags("Session").Secured(ApiDocs.Bearer);
+        var group = app.MapGroup("/session").RequireSessionToken().WithTags("Session").Secured(ApiDocs.Bearer);
         group.MapPost("/join", JoinAsync).RequireRateLimiting(RateLimitPolicy).WithSummary("Enter the booking's Agora channel")
             .Request<JoinRequest, JoinBooking>().Refuses(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status429TooManyRequests, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType);
         group.MapPost("/{id}/leave", LeaveAsync).WithSummary("Record that the caller left")

@@ -5,7 +5,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace SessionVoice.Api.Auth;
 
 /// <summary>
-/// The bearer handler's token validation with a bounded memory of the tokens it found valid: a client sends the same
+/// Session token validation (<see cref="SessionToken"/>) with a bounded memory of the tokens it found valid: a client sends the same
 /// session token on every request, and checking its HMAC, parsing its JSON and building its claims each time is most
 /// of what authentication costs. A token is looked up by its exact string (any change to header, payload or signature
 /// is another string and is validated in full), and a remembered one is used only until it expires as the validator

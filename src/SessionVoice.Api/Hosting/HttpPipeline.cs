@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.DataProtection;
 using SessionVoice.Api.Apis;
 using SessionVoice.Api.Dapr;
@@ -11,7 +10,7 @@ using SessionVoice.Api.Infrastructure;
 namespace SessionVoice.Api.Hosting;
 
 /// <summary>
-/// The HTTP edge: Kestrel's limits and JSON refusals, response JSON metadata, JWT authentication, rate limits, CORS,
+/// The HTTP edge: Kestrel's limits and JSON refusals, response JSON metadata, session tokens, rate limits, CORS,
 /// the OpenAPI document, and the request pipeline with every endpoint.
 /// </summary>
 public static class HttpPipeline
@@ -35,17 +34,8 @@ public static class HttpPipeline
         // Response bodies from compile-time metadata first; the web defaults still apply.
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
 
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
-        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<JwtTokens>((options, jwt) =>
-        {
-            options.MapInboundClaims = false;
-            // WWW-Authenticate says "Bearer" and nothing about why a token failed (key, expiry, issuer).
-            options.IncludeErrorDetails = false;
-            options.TokenValidationParameters = jwt.ValidationParameters();
-            // The same validation, remembering the tokens found valid until they expire.
-            options.TokenHandlers.Clear();
-            options.TokenHandlers.Add(jwt.BearerValidation);
-        });
+        // Session tokens are checked by SessionToken (UseSessionTokens) on the routes that require them; the
+        // framework's authorization serves daprd's actor calls in Dapr mode (DaprRuntime).
         services.AddAuthorization();
 
         services.AddRateLimiter(limiter =>
@@ -55,7 +45,7 @@ public static class HttpPipeline
             limiter.AddPolicy(AuthApi.RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
                 http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = settings.AuthRateLimitPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
-            // Per signed-in wallet (authorization runs first, so only valid tokens get here).
+            // Per signed-in wallet (the session token check runs first, so only valid tokens get here).
             limiter.AddPolicy(SessionApi.RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
                 JwtTokens.WalletOf(http.User)?.ToString() ?? "anonymous",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = settings.SessionRateLimitPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
@@ -81,7 +71,7 @@ public static class HttpPipeline
         // Nothing here uses data protection (no cookies, no antiforgery; JWTs are signed with JWT_SECRET):
         // keep its keys in memory so a read-only root filesystem needs no key folder.
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
-        // AddAuthentication also registers data protection's own hosted service, which loads the key ring at start
+        // Data protection (also brought by AddAuthentication in Dapr mode) registers its own hosted service, which loads the key ring at start
         // anyway (from $HOME/.aspnet, with System.Private.Xml, ~3.5 MB resident): unused with the ephemeral provider.
         // Found by the assembly it comes from, not by name: whatever data protection starts, nothing here needs it.
         foreach (var loader in services.Where(IsDataProtectionHostedService).ToList())
@@ -106,7 +96,7 @@ public static class HttpPipeline
         app.UseHealthShortcut();
         app.UseRouting();
         app.UseDefaultCors();
-        app.UseAuthentication();
+        app.UseSessionTokens();
         app.UseAuthorization();
         app.UseRateLimiter();
         app.UseRequestBodies();
