@@ -97,7 +97,13 @@ public static class HttpPipeline
         app.UseRouting();
         app.UseDefaultCors();
         app.UseSessionTokens();
-        app.UseAuthorization();
+        var settings = app.Services.GetRequiredService<ServiceSettings>();
+        if (settings.DaprMode)
+        {
+            // Only daprd's actor calls carry authorization metadata (DaprRuntime.MapActors); an endpoint that declared
+            // some in standalone mode would fail loudly at its first request rather than run unchecked.
+            app.UseAuthorization();
+        }
         app.UseRateLimiter();
         app.UseRequestBodies();
         app.MapOpenApi();
@@ -106,9 +112,9 @@ public static class HttpPipeline
         app.MapSessionApi();
         app.MapAttestApi();
         app.MapWebhookApi();
-        if (app.Services.GetRequiredService<ServiceSettings>() is { DaprMode: true } dapr && RuntimeFeature.IsDynamicCodeSupported)
+        if (settings.DaprMode && RuntimeFeature.IsDynamicCodeSupported)
         {
-            DaprRuntime.MapActors(app, dapr);
+            DaprRuntime.MapActors(app, settings);
         }
         return app;
     }

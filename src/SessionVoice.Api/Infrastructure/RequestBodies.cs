@@ -50,12 +50,18 @@ public static class RequestBodies
         {
             return (default, TooLarge());
         }
-        // The declared length is only a first guess (and the end of reading is still the stream's end): one byte more
-        // than it lets a body that is exactly that long finish without growing.
-        var buffer = new byte[request.ContentLength is { } declared ? (int)declared + 1 : FirstBufferBytes];
+        // A declared length (without Transfer-Encoding, which would override it) is the body's exact length: Kestrel
+        // ends the body there (the bytes after it are the next request) and refuses one cut short, so reading stops
+        // once it is reached, without a last read that returns 0.
+        var declared = request.Headers.TransferEncoding.Count == 0 ? (int?)request.ContentLength : null;
+        var buffer = new byte[declared ?? FirstBufferBytes];
         var length = 0;
         while (true)
         {
+            if (length == declared)
+            {
+                return (buffer.AsMemory(0, length), null);
+            }
             if (length == buffer.Length)
             {
                 if (length > MaxBytes)
@@ -108,8 +114,10 @@ public static class RequestBodies
         {
             return (null, TooLarge());
         }
-        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) ||
-            !(mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || mediaType.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase)))
+        // The plain header every client sends is recognised without parsing it.
+        if (!string.Equals(request.ContentType, "application/json", StringComparison.OrdinalIgnoreCase) &&
+            (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) ||
+            !(mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || mediaType.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase))))
         {
             return (null, ApiError.Result(StatusCodes.Status415UnsupportedMediaType, "content type must be application/json"));
         }
