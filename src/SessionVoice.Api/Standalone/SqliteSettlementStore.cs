@@ -56,13 +56,20 @@ public sealed class SqliteSettlementStore
     /// </summary>
     private Microsoft.Data.Sqlite.SqliteConnection OpenSchedule() => _db.Open(Durability.ProcessCrash);
 
-    /// <summary>Starts tracking (due now) unless the booking is already tracked; true when it was new.</summary>
+    /// <summary>
+    /// Starts tracking (due now) unless the booking is already tracked and not finished; true when it was new or
+    /// woken again. A finished booking without a recorded attestation is woken again: the watcher only tracks
+    /// what it saw on chain, so a booking decided "not found" (evaluated in a reorg's gap) or done on a cancellation
+    /// that a reorg removed exists again and must be decided again. One with an attestation stays as it is.
+    /// </summary>
     public bool Track(BookingId id, long dueAtUnix)
     {
         using var connection = OpenSchedule();
-        return SqliteDatabase.Execute(connection,
-            "INSERT OR IGNORE INTO tracked (booking_id, due_at, last_decision, updated_at) VALUES ($b, $due, 'tracked', $due)",
-            ("$b", id.ToString()), ("$due", dueAtUnix)) == 1;
+        return SqliteDatabase.Execute(connection, """
+            INSERT INTO tracked (booking_id, due_at, last_decision, updated_at) VALUES ($b, $due, 'tracked', $due)
+            ON CONFLICT (booking_id) DO UPDATE SET due_at = excluded.due_at, last_decision = 'tracked', updated_at = excluded.updated_at
+            WHERE tracked.due_at IS NULL AND NOT EXISTS (SELECT 1 FROM attestations WHERE booking_id = excluded.booking_id)
+            """, ("$b", id.ToString()), ("$due", dueAtUnix)) == 1;
     }
 
     /// <summary>The next wake-up (null: finished), with the decision that set it.</summary>

@@ -8,6 +8,7 @@ using SessionVoice.Core.Escrow;
 using SessionVoice.Core.Ethereum;
 using SessionVoice.Testing;
 using SessionVoice.Core.Escrow.Watching;
+using SessionVoice.Core.Sessions.Settlement;
 
 namespace SessionVoice.Api.Tests.Settlement;
 
@@ -67,6 +68,40 @@ public sealed class WatcherReorgTests
         Assert.Contains(w.Log.Warnings, m => m.Contains("Reorg", StringComparison.Ordinal) && m.Contains($"rewound {after.Rewound} blocks", StringComparison.Ordinal));
         // Back on the chain: the next poll reads nothing again.
         Assert.Equal(new WatchResult(0, 0, 0, 0, head + 1, 0), await w.PollAsync());
+    }
+
+    /// <summary>
+    /// Settlement can evaluate a booking in a reorg's gap, when its id does not exist, and finish it "not found"; the
+    /// booking that takes its id on the new chain must be decided all the same when the watcher sees it.
+    /// </summary>
+    [Fact]
+    public async Task A_booking_finished_not_found_in_a_reorgs_gap_is_woken_when_the_watcher_sees_its_replacement()
+    {
+        await using var chain = await EscrowChain.StartAsync();
+        using var db = new TempDatabase();
+        using var w = new WatcherUnderTest(chain, db.Db);
+        var now = await chain.NowAsync();
+        var snapshot = await chain.Anvil.SnapshotAsync();
+        var lost = await chain.CreateBookingAsync(now + 3600);
+        Assert.Equal(1, (await w.PollAsync()).Booked);
+        await chain.Anvil.RevertAsync(snapshot);
+        // Evaluated now, the id reads as no booking at all: settlement finishes it.
+        w.Store.Schedule(lost.Id, null, "not found", now);
+        Assert.Equal(new TrackedBooking(lost.Id, null, "not found"), w.Store.GetTracked(lost.Id));
+
+        var replacement = await chain.CreateBookingAsync(now + 7200);
+        Assert.Equal(lost.Id, replacement.Id);
+        await chain.Anvil.MineBlocksAsync(3);
+        Assert.True((await w.PollAsync()).Rewound > 0, "the reorg was not detected");
+        var tracked = w.Store.GetTracked(replacement.Id);
+        Assert.NotNull(tracked?.DueAtUnix);
+        Assert.Equal("tracked", tracked!.LastDecision);
+
+        // A finished booking with a recorded attestation is not woken by seeing it again.
+        Assert.True(w.Store.TryRecordDecision(new StoredAttestation(replacement.Id, Outcome.Completed, 1, [1], Hash32.Zero, null, AttestationStatus.Mined, null, now, now)));
+        w.Store.Schedule(replacement.Id, null, "Mined", now);
+        Assert.False(w.Store.Track(replacement.Id, now + 1));
+        Assert.Equal(new TrackedBooking(replacement.Id, null, "Mined"), w.Store.GetTracked(replacement.Id));
     }
 
     [Fact]
