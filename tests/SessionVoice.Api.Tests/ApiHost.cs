@@ -43,6 +43,16 @@ public sealed class ApiHost : WebApplicationFactory<Program>
         }
     }
 
+    /// <summary><see cref="BaseSettings"/> with MOCK_ESCROW=1: booking 1 between <paramref name="host"/> and <paramref name="guest"/>, no chain.</summary>
+    public static Dictionary<string, string?> MockSettings(Address host, Address guest, string? dataDir = null)
+    {
+        var settings = BaseSettings(dataDir ?? TempDataDir());
+        settings["MOCK_ESCROW"] = "1";
+        settings["MOCK_HOST"] = host.ToString();
+        settings["MOCK_GUEST"] = guest.ToString();
+        return settings;
+    }
+
     public static Dictionary<string, string?> BaseSettings(string dataDir) => new()
     {
         ["AGORA_APP_ID"] = "970CA35de60c44645bbae8a215061b33",

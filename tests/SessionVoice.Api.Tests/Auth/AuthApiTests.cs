@@ -196,14 +196,7 @@ public class AuthApiTests(ChainApiFixture fx) : IClassFixture<ChainApiFixture>
         Assert.False(nonces.IsValid(nonce, Stranger.Address, 900, out _));
     }
 
-    private static Dictionary<string, string?> SettingsForMock()
-    {
-        var settings = ApiHost.BaseSettings("/tmp/unused");
-        settings["MOCK_ESCROW"] = "1";
-        settings["MOCK_HOST"] = Guest.Address.ToString();
-        settings["MOCK_GUEST"] = Stranger.Address.ToString();
-        return settings;
-    }
+    private static Dictionary<string, string?> SettingsForMock() => ApiHost.MockSettings(Guest.Address, Stranger.Address, "/tmp/unused");
 
     [Fact]
     public async Task A_nonce_issued_by_one_replica_signs_in_on_another_once()

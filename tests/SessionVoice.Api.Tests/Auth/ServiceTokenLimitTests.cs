@@ -12,10 +12,7 @@ public class ServiceTokenLimitTests
 
     private static Dictionary<string, string?> Settings()
     {
-        var settings = ApiHost.BaseSettings(ApiHost.TempDataDir());
-        settings["MOCK_ESCROW"] = "1";
-        settings["MOCK_HOST"] = AnvilAccounts.Signer(AnvilAccounts.Host).Address.ToString();
-        settings["MOCK_GUEST"] = AnvilAccounts.Signer(AnvilAccounts.Guest).Address.ToString();
+        var settings = ApiHost.MockSettings(AnvilAccounts.Signer(AnvilAccounts.Host).Address, AnvilAccounts.Signer(AnvilAccounts.Guest).Address);
         settings["SERVICE_TOKEN"] = Token;
         return settings;
     }

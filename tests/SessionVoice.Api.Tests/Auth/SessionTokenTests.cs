@@ -19,14 +19,7 @@ public class SessionTokenTests
     private static readonly PrivateKeySigner Host = AnvilAccounts.Signer(AnvilAccounts.Host);
     private static readonly PrivateKeySigner Guest = AnvilAccounts.Signer(AnvilAccounts.Guest);
 
-    private static Dictionary<string, string?> MockSettings()
-    {
-        var settings = ApiHost.BaseSettings(ApiHost.TempDataDir());
-        settings["MOCK_ESCROW"] = "1";
-        settings["MOCK_HOST"] = Host.Address.ToString();
-        settings["MOCK_GUEST"] = Guest.Address.ToString();
-        return settings;
-    }
+    private static Dictionary<string, string?> MockSettings() => ApiHost.MockSettings(Host.Address, Guest.Address);
 
     private static byte[] FromBase64Url(string text) => Base64UrlEncoder.DecodeBytes(text);
 

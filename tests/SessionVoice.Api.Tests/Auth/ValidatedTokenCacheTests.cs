@@ -15,10 +15,7 @@ public class ValidatedTokenCacheTests
 
     private static ServiceSettings Settings()
     {
-        var settings = ApiHost.BaseSettings("/tmp/unused");
-        settings["MOCK_ESCROW"] = "1";
-        settings["MOCK_HOST"] = Wallet.ToString();
-        settings["MOCK_GUEST"] = AnvilAccounts.Signer(AnvilAccounts.Stranger).Address.ToString();
+        var settings = ApiHost.MockSettings(Wallet, AnvilAccounts.Signer(AnvilAccounts.Stranger).Address, "/tmp/unused");
         return ServiceSettings.Load(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
     }
 

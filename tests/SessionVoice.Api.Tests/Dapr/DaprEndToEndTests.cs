@@ -28,10 +28,7 @@ public class DaprEndToEndTests
             Assert.Skip("this machine has no non-loopback IPv4 address to reach the app on");
         }
         var port = LoopbackPort.Free();
-        var settings = ApiHost.BaseSettings(ApiHost.TempDataDir());
-        settings["MOCK_ESCROW"] = "1";
-        settings["MOCK_HOST"] = AnvilAccounts.Address(AnvilAccounts.Host).ToString();
-        settings["MOCK_GUEST"] = AnvilAccounts.Address(AnvilAccounts.Guest).ToString();
+        var settings = ApiHost.MockSettings(AnvilAccounts.Address(AnvilAccounts.Host), AnvilAccounts.Address(AnvilAccounts.Guest));
         await using var api = new ApiHost(settings, anyAddressPort: port);
         using var local = api.Client();
         Assert.True((await local.GetAsync("/health")).IsSuccessStatusCode);

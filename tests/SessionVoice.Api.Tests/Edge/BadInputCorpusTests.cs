@@ -848,12 +848,5 @@ public class BadInputCorpusTests(BadInputCorpusFixture fx) : IClassFixture<BadIn
         await app.StopAsync();
     }
 
-    private static Dictionary<string, string?> MockSettings()
-    {
-        var settings = ApiHost.BaseSettings(ApiHost.TempDataDir());
-        settings["MOCK_ESCROW"] = "1";
-        settings["MOCK_HOST"] = Host.Address.ToString();
-        settings["MOCK_GUEST"] = Guest.Address.ToString();
-        return settings;
-    }
+    private static Dictionary<string, string?> MockSettings() => ApiHost.MockSettings(Host.Address, Guest.Address);
 }

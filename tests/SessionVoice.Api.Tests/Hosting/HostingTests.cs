@@ -11,10 +11,7 @@ public class HostingTests
     [Fact]
     public async Task Data_protection_keeps_its_keys_in_memory_and_no_key_ring_is_loaded_at_start()
     {
-        var settings = ApiHost.BaseSettings(ApiHost.TempDataDir());
-        settings["MOCK_ESCROW"] = "1";
-        settings["MOCK_HOST"] = AnvilAccounts.Signer(AnvilAccounts.Host).Address.ToString();
-        settings["MOCK_GUEST"] = AnvilAccounts.Signer(AnvilAccounts.Guest).Address.ToString();
+        var settings = ApiHost.MockSettings(AnvilAccounts.Signer(AnvilAccounts.Host).Address, AnvilAccounts.Signer(AnvilAccounts.Guest).Address);
         await using var host = new ApiHost(settings);
         using var client = host.Client();
 

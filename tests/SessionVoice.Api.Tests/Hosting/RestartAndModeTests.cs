@@ -49,10 +49,7 @@ public class RestartAndModeTests
     [Fact]
     public async Task Mock_escrow_serves_booking_1_without_a_chain()
     {
-        var settings = ApiHost.BaseSettings(ApiHost.TempDataDir());
-        settings["MOCK_ESCROW"] = "1";
-        settings["MOCK_HOST"] = Host.Address.ToString();
-        settings["MOCK_GUEST"] = Guest.Address.ToString();
+        var settings = ApiHost.MockSettings(Host.Address, Guest.Address);
         await using var host = new ApiHost(settings);
         using var client = host.Client();
         var join = await client.PostJsonAsync("/session/join", new { booking_id = "1" }, await client.SignInAsync(Guest));
@@ -70,10 +67,7 @@ public class RestartAndModeTests
         // A chain-mode database in the same DATA_DIR is never touched by mock mode.
         var chainDb = Path.Combine(dataDir, "session-voice.db");
         await File.WriteAllTextAsync(chainDb, "the chain-mode store", TestContext.Current.CancellationToken);
-        var settings = ApiHost.BaseSettings(dataDir);
-        settings["MOCK_ESCROW"] = "1";
-        settings["MOCK_HOST"] = Host.Address.ToString();
-        settings["MOCK_GUEST"] = Guest.Address.ToString();
+        var settings = ApiHost.MockSettings(Host.Address, Guest.Address, dataDir);
 
         await using (var first = new ApiHost(settings))
         {
@@ -179,10 +173,7 @@ public class RestartAndModeTests
     [Fact]
     public async Task In_dapr_mode_a_sidecar_that_never_answers_stops_startup_with_one_line()
     {
-        var settings = ApiHost.BaseSettings(ApiHost.TempDataDir());
-        settings["MOCK_ESCROW"] = "1";
-        settings["MOCK_HOST"] = Host.Address.ToString();
-        settings["MOCK_GUEST"] = Guest.Address.ToString();
+        var settings = ApiHost.MockSettings(Host.Address, Guest.Address);
         settings["SessionVoice__Runtime"] = "Dapr";
         settings["SessionVoice__SidecarTimeoutSeconds"] = "2";
         // Nothing listens on port 9: the sidecar never comes.
@@ -210,10 +201,7 @@ public class RestartAndModeTests
     [Fact]
     public async Task Sign_in_is_rate_limited_and_cors_follows_the_configuration()
     {
-        var settings = ApiHost.BaseSettings(ApiHost.TempDataDir());
-        settings["MOCK_ESCROW"] = "1";
-        settings["MOCK_HOST"] = Host.Address.ToString();
-        settings["MOCK_GUEST"] = Guest.Address.ToString();
+        var settings = ApiHost.MockSettings(Host.Address, Guest.Address);
         settings["AUTH_RATE_LIMIT_PER_MINUTE"] = "3";
         settings["CORS_ORIGINS"] = "https://app.example";
         await using var host = new ApiHost(settings);

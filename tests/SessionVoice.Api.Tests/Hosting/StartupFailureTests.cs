@@ -18,14 +18,7 @@ public class StartupFailureTests
     private static readonly PrivateKeySigner Host = AnvilAccounts.Signer(AnvilAccounts.Host);
     private static readonly PrivateKeySigner Guest = AnvilAccounts.Signer(AnvilAccounts.Guest);
 
-    private static Dictionary<string, string?> MockSettings(string dataDir)
-    {
-        var settings = ApiHost.BaseSettings(dataDir);
-        settings["MOCK_ESCROW"] = "1";
-        settings["MOCK_HOST"] = Host.Address.ToString();
-        settings["MOCK_GUEST"] = Guest.Address.ToString();
-        return settings;
-    }
+    private static Dictionary<string, string?> MockSettings(string dataDir) => ApiHost.MockSettings(Host.Address, Guest.Address, dataDir);
 
     private static Dictionary<string, string?> RpcSettings(string rpcUrl)
     {

@@ -198,10 +198,7 @@ public class ClientFlowTests(ChainApiFixture fx) : IClassFixture<ChainApiFixture
     [Fact]
     public async Task With_cors_origins_set_the_web_client_still_works_from_its_origin_and_a_foreign_origin_is_refused()
     {
-        var settings = ApiHost.BaseSettings(ApiHost.TempDataDir());
-        settings["MOCK_ESCROW"] = "1";
-        settings["MOCK_HOST"] = Host.Address.ToString();
-        settings["MOCK_GUEST"] = Guest.Address.ToString();
+        var settings = ApiHost.MockSettings(Host.Address, Guest.Address);
         settings["CORS_ORIGINS"] = $"{WebOrigin}, https://admin.heaven.example";
         await using var host = new ApiHost(settings);
         using var client = host.Client();
