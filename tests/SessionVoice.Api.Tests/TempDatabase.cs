@@ -7,16 +7,27 @@ namespace SessionVoice.Api.Tests;
 public sealed class TempDatabase : IDisposable
 {
     private readonly string _dir = ApiHost.TempDataDir();
+    private readonly TimeSpan? _checkpointInterval;
+    private readonly int _restartFrames;
 
-    public TempDatabase() => Db = new SqliteDatabase(_dir);
+    /// <param name="checkpointInterval">The checkpointer's interval (its default when null; infinite: it never checkpoints).</param>
+    /// <param name="restartFrames">WAL length at which the writer completes a checkpoint.</param>
+    public TempDatabase(TimeSpan? checkpointInterval = null, int restartFrames = SqliteCheckpointer.DefaultRestartFrames)
+    {
+        _checkpointInterval = checkpointInterval;
+        _restartFrames = restartFrames;
+        Db = Create();
+    }
 
     public SqliteDatabase Db { get; private set; }
+
+    private SqliteDatabase Create() => new(_dir, checkpointInterval: _checkpointInterval, restartFrames: _restartFrames);
 
     /// <summary>Shuts the database down (its queue drains) and opens the same file again.</summary>
     public SqliteDatabase Restart()
     {
         Shutdown();
-        return Db = new SqliteDatabase(_dir);
+        return Db = Create();
     }
 
     /// <summary>Shuts the database down without opening it again.</summary>

@@ -12,7 +12,9 @@ public sealed class SqliteDatabase : IDisposable
 
     public const string FileName = "session-voice.db";
 
-    public SqliteDatabase(string dataDir)
+    /// <param name="checkpointInterval">Least time between two WAL checkpoints (<see cref="SqliteCheckpointer.DefaultInterval"/>; infinite: none).</param>
+    /// <param name="restartFrames">WAL length at which the writer completes a checkpoint (<see cref="SqliteCheckpointer.DefaultRestartFrames"/>).</param>
+    public SqliteDatabase(string dataDir, ILogger? logger = null, TimeSpan? checkpointInterval = null, int restartFrames = SqliteCheckpointer.DefaultRestartFrames)
     {
         Directory.CreateDirectory(dataDir);
         Path = PathIn(dataDir);
@@ -23,9 +25,15 @@ public sealed class SqliteDatabase : IDisposable
         }
         var writer = new SqliteConnection(_connectionString);
         writer.Open();
-        Execute(writer, "PRAGMA synchronous = NORMAL; " + BusyTimeout);
+        // The queue's commits never checkpoint: the checkpointer does, on its own thread.
+        Execute(writer, "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; " + BusyTimeout);
         Queue = new SqliteWriteQueue(writer);
+        Checkpointer = new SqliteCheckpointer(OpenRead(), Queue, checkpointInterval ?? SqliteCheckpointer.DefaultInterval, restartFrames,
+            logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        Queue.OnCommitted(Checkpointer.Written);
     }
+
+    public SqliteCheckpointer Checkpointer { get; }
 
     public string Path { get; }
 
@@ -136,7 +144,12 @@ public sealed class SqliteDatabase : IDisposable
         }
     }
 
-    public void Dispose() => Queue.Dispose();
+    /// <summary>Drains the write queue, then stops the checkpointer (the queue's last commits may still call it).</summary>
+    public void Dispose()
+    {
+        Queue.Dispose();
+        Checkpointer.Dispose();
+    }
 }
 
 public enum Durability

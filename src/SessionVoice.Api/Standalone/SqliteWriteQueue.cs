@@ -16,6 +16,8 @@ namespace SessionVoice.Api.Standalone;
 /// returns. Writes arriving meanwhile wait in line; the committing caller hands them to a
 /// thread-pool worker that commits batch after batch until the line is empty. So a write may run on the thread that calls
 /// <see cref="WriteAsync"/>: the work given must not wait for anything but the database.
+/// The connection never checkpoints by itself (wal_autocheckpoint = 0): <see cref="SqliteCheckpointer"/> does,
+/// on its own thread, and asks for one here only to let the WAL start over (<see cref="RequestCheckpoint"/>).
 /// </remarks>
 public sealed class SqliteWriteQueue : IDisposable
 {
@@ -34,11 +36,31 @@ public sealed class SqliteWriteQueue : IDisposable
 
     private bool _closed;
 
+    /// <summary>The worker checkpoints on this connection before it next goes idle.</summary>
+    private volatile bool _checkpointRequested;
+
+    private Action? _committed;
+
     public SqliteWriteQueue(SqliteConnection connection)
     {
         _connection = connection;
         _batch = new SqliteWriteBatch(connection);
     }
+
+    /// <summary>Called after every commit (<see cref="SqliteCheckpointer.Written"/>); set once, before the first write.</summary>
+    internal void OnCommitted(Action committed) => _committed = committed;
+
+    /// <summary>
+    /// Asks for a checkpoint on the writer's connection between two batches, where no commit can land beside it,
+    /// so that it copies all the WAL and the next commit starts the WAL over. Run by the worker, never on a
+    /// caller's thread: a caller whose write finds the queue idle gets its answer first.
+    /// </summary>
+    public void RequestCheckpoint() => _checkpointRequested = true;
+
+    /// <summary>Checkpoints run on the writer's connection (for tests and figures).</summary>
+    public long WriterCheckpoints => Interlocked.Read(ref _writerCheckpoints);
+
+    private long _writerCheckpoints;
 
     /// <summary>Batches committed so far (for tests and figures).</summary>
     public long Commits => Interlocked.Read(ref _commits);
@@ -74,7 +96,10 @@ public sealed class SqliteWriteQueue : IDisposable
         return item.Task;
     }
 
-    /// <summary>Moves up to a batch of waiting writes to <see cref="_pending"/>; with none waiting, stops being busy.</summary>
+    /// <summary>
+    /// Moves up to a batch of waiting writes to <see cref="_pending"/>; false, and no longer busy, when there is
+    /// nothing for the worker to do: no write waiting and no checkpoint requested.
+    /// </summary>
     private bool TakeWaiting()
     {
         lock (_gate)
@@ -83,7 +108,7 @@ public sealed class SqliteWriteQueue : IDisposable
             {
                 _pending.Add(next);
             }
-            if (_pending.Count > 0)
+            if (_pending.Count > 0 || _checkpointRequested)
             {
                 return true;
             }
@@ -93,13 +118,34 @@ public sealed class SqliteWriteQueue : IDisposable
         }
     }
 
-    /// <summary>The worker: batch after batch until nobody waits.</summary>
+    /// <summary>The worker: batch after batch until nobody waits, and a requested checkpoint after a batch.</summary>
     private void Drain()
     {
         while (TakeWaiting())
         {
-            Commit(_pending);
-            _pending.Clear();
+            if (_pending.Count > 0)
+            {
+                Commit(_pending);
+                _pending.Clear();
+            }
+            if (_checkpointRequested)
+            {
+                _checkpointRequested = false;
+                CheckpointHere();
+            }
+        }
+    }
+
+    private void CheckpointHere()
+    {
+        try
+        {
+            _batch.Run("PRAGMA wal_checkpoint(PASSIVE)");
+            Interlocked.Increment(ref _writerCheckpoints);
+        }
+        catch (SqliteException)
+        {
+            // The checkpointer asks again while the WAL stays long.
         }
     }
 
@@ -138,6 +184,7 @@ public sealed class SqliteWriteQueue : IDisposable
             }
             _batch.Run("COMMIT");
             Interlocked.Increment(ref _commits);
+            _committed?.Invoke();
         }
         catch (Exception e)
         {

@@ -21,7 +21,7 @@ internal static class StandaloneRuntime
                 : new StoreLocation(Path.Combine(Path.GetTempPath(), $"session-voice-mock-{Guid.NewGuid():N}"), Fresh: true, Owned: true)
             : new StoreLocation(settings.DataDir ?? "./data", Fresh: false, Owned: false);
         services.AddSingleton(store);
-        services.AddSingleton(_ => new SqliteDatabase(store.Directory));
+        services.AddSingleton(sp => new SqliteDatabase(store.Directory, sp.GetRequiredService<ILogger<SqliteDatabase>>()));
         services.AddSingleton<SqliteStore>();
         services.AddSingleton<IAuthStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IPresenceStore>(sp => sp.GetRequiredService<SqliteStore>());
