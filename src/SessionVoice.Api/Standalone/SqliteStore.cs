@@ -21,6 +21,10 @@ public sealed class SqliteStore : IAuthStore, IPresenceStore
                 wallet TEXT NOT NULL, ts INTEGER NOT NULL, used_at INTEGER NOT NULL,
                 PRIMARY KEY (wallet, ts)) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS used_nonces (nonce TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+            -- The periodic clean-ups below read only the expired rows: without these indexes each one scanned the whole
+            -- table inside the write queue's transaction, and every write queued meanwhile waited for it.
+            CREATE INDEX IF NOT EXISTS auth_messages_ts ON auth_messages (ts);
+            CREATE INDEX IF NOT EXISTS used_nonces_expiry ON used_nonces (expires_at);
             CREATE TABLE IF NOT EXISTS presence (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
                 booking_id TEXT NOT NULL, party TEXT NOT NULL, wallet TEXT NOT NULL, kind TEXT NOT NULL,
@@ -36,15 +40,22 @@ public sealed class SqliteStore : IAuthStore, IPresenceStore
 
     private int _writes;
 
+    /// <summary>Sign-in writes between two clean-ups of the records no sign-in can match again.</summary>
+    internal const int CleanUpEvery = 1000;
+
+    internal const string ForgetOldMessages = "DELETE FROM auth_messages WHERE ts < $cutoff";
+
+    internal const string ForgetExpiredNonces = "DELETE FROM used_nonces WHERE expires_at < $now";
+
     private static int Execute(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters) =>
         SqliteDatabase.Execute(connection, sql, parameters);
 
     public Task<bool> TryUseSignInMessageAsync(Address wallet, long timestamp, long nowUnix, CancellationToken ct) => _db.Queue.WriteAsync(batch =>
     {
         // Timestamps older than the ±300 s window can never be accepted again: forget them now and then.
-        if (Interlocked.Increment(ref _writes) % 1000 == 0)
+        if (Interlocked.Increment(ref _writes) % CleanUpEvery == 0)
         {
-            batch.Execute("DELETE FROM auth_messages WHERE ts < $cutoff", ("$cutoff", nowUnix - 3600));
+            batch.Execute(ForgetOldMessages, ("$cutoff", nowUnix - 3600));
         }
         return batch.Execute("INSERT OR IGNORE INTO auth_messages (wallet, ts, used_at) VALUES ($w, $ts, $now)",
             ("$w", wallet.ToString()), ("$ts", timestamp), ("$now", nowUnix)) == 1;
@@ -53,9 +64,9 @@ public sealed class SqliteStore : IAuthStore, IPresenceStore
     public Task<bool> TryUseNonceAsync(Address wallet, string nonce, long expiresAtUnix, long nowUnix, CancellationToken ct) => _db.Queue.WriteAsync(batch =>
     {
         // An expired nonce is refused by its own expiry: its row is no longer needed.
-        if (Interlocked.Increment(ref _writes) % 1000 == 0)
+        if (Interlocked.Increment(ref _writes) % CleanUpEvery == 0)
         {
-            batch.Execute("DELETE FROM used_nonces WHERE expires_at < $now", ("$now", nowUnix));
+            batch.Execute(ForgetExpiredNonces, ("$now", nowUnix));
         }
         return batch.Execute("INSERT OR IGNORE INTO used_nonces (nonce, expires_at) VALUES ($n, $e)", ("$n", nonce), ("$e", expiresAtUnix)) == 1;
     });
