@@ -124,7 +124,8 @@ build="JIT (dotnet run)"
 [ "${NATIVE:-0}" = 1 ] && build="native (PublishAot, artifacts/native)"
 [ "${CLAIMS:-0}" = 1 ] && build="$build, claims decide (no webhook secret)"
 echo "build: $build"
-ldconfig -p 2>/dev/null | grep -q 'libsecp256k1\.so' && secp=libsecp256k1 || secp="managed (libsecp256k1 is not installed: sign-in costs ~100 µs more)"
+# What the service itself found at start (it warns when it falls back to managed recovery).
+grep -q 'libsecp256k1 with its recovery module was not found' "$work/run.log" && secp="managed (libsecp256k1 is not installed: sign-in costs ~100 µs more)" || secp=libsecp256k1
 echo "secp256k1 recovery: $secp"
 echo "client: ${CLIENT:-load.js}; median of $RUNS runs per row, $AMOUNT requests per run ($((AMOUNT / 2)) for /auth/verify)"
 printf '| endpoint | connections | server CPU µs/req | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|---|\n'

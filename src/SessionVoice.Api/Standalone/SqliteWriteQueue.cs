@@ -184,7 +184,6 @@ public sealed class SqliteWriteQueue : IDisposable
             }
             _batch.Run("COMMIT");
             Interlocked.Increment(ref _commits);
-            _committed?.Invoke();
         }
         catch (Exception e)
         {
@@ -210,6 +209,7 @@ public sealed class SqliteWriteQueue : IDisposable
         {
             item.Complete();
         }
+        _committed?.Invoke();
     }
 
     /// <summary>Refuses new writes, waits until the queued ones are committed, closes the connection.</summary>
