@@ -26,9 +26,9 @@ AMOUNT=${AMOUNT:-40000}
 RUNS=${RUNS:-5}
 export PORT=${PORT:-3400} ANVIL_PORT=${ANVIL_PORT:-8600}
 work=$(mktemp -d)
-runner=
+. bench/lib.sh
 cleanup() {
-  [ -n "$runner" ] && { kill -TERM -- "-$runner" 2>/dev/null || kill -TERM "$runner" 2>/dev/null || true; wait "$runner" 2>/dev/null || true; }
+  stop_service
   rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -51,12 +51,7 @@ if [ "${CLAIMS:-0}" = 1 ]; then
   rows=${rows//webhooks/}
 fi
 export DATA_DIR="$work/data"
-setsid ./run.sh >"$work/run.log" 2>&1 &
-runner=$!
-for _ in $(seq 600); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.5; done
-curl -sf "http://127.0.0.1:$PORT/health" >/dev/null || { echo "service did not start"; tail -20 "$work/run.log"; exit 1; }
-svc=$(ss -Hltnp "sport = :$PORT" | sed -nE 's/.*pid=([0-9]+).*/\1/p' | head -1)  # the process on our port
-[ -n "$svc" ] || { echo "no process listens on $PORT"; exit 1; }
+start_service "$work/run.log"
 
 gen() { dotnet bench/SessionVoice.LoadGen/bin/Release/net10.0/SessionVoice.LoadGen.dll "$@"; }
 base="http://127.0.0.1:$PORT"
@@ -71,18 +66,15 @@ median() { node -e '
   console.log(`| ${process.argv[1]} | ${process.argv[2]} | ${mid("cpu")} | ${mid("rps")} | ${mid("p50")} | ${mid("p99")} | ${runs.reduce((n, r) => n + r.errors, 0)} |`);
 ' "$1" "$2"; }
 
-# CPU time the service process has used, in clock ticks (fields 14 and 15 of /proc/PID/stat, counted
-# after the command name, which may hold spaces).
 hz=$(getconf CLK_TCK)
-cpu_ticks() { sed -E 's/^.*\) //' "/proc/$svc/stat" | awk '{print $12 + $13}'; }
-# measured N CMD...: runs one load command (one JSON line out) and adds "cpu", the service's CPU
-# microseconds per request over the run (N requests).
+# measured PID N CMD...: runs one load command (one JSON line out) and adds "cpu", the CPU microseconds
+# per request the process PID used over the run (N requests).
 measured() {
-  local n=$1 t0 t1 line
-  shift
-  t0=$(cpu_ticks)
+  local pid=$1 n=$2 t0 t1 line
+  shift 2
+  t0=$(cpu_ticks "$pid")
   line=$("$@")
-  t1=$(cpu_ticks)
+  t1=$(cpu_ticks "$pid")
   node -e 'const r = JSON.parse(process.argv[1]); r.cpu = Math.round((process.argv[2] * 1e6 / process.argv[3]) / (r.total || process.argv[4])); console.log(JSON.stringify(r));' \
     "$line" "$((t1 - t0))" "$hz" "$n"
 }
@@ -131,25 +123,25 @@ echo "client: ${CLIENT:-load.js}; median of $RUNS runs per row, $AMOUNT requests
 printf '| endpoint | connections | server CPU µs/req | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|---|\n'
 want health && for c in 16 64; do
   for _ in $(seq "$RUNS"); do
-    measured "$AMOUNT" client "$base/health" "$c" "$AMOUNT" --get
+    measured "$svc" "$AMOUNT" client "$base/health" "$c" "$AMOUNT" --get
   done | median "GET /health" "$c"
 done
 [ "${CLIENT:-load.js}" = autocannon ] || { want auth && for c in 16 64; do
   for _ in $(seq "$RUNS"); do
     gen auth "$AMOUNT" "$work/auth.json" >/dev/null
-    measured "$AMOUNT" node bench/load.js "$base/auth" "$c" "$AMOUNT" --bodies "$work/auth.json"
+    measured "$svc" "$AMOUNT" node bench/load.js "$base/auth" "$c" "$AMOUNT" --bodies "$work/auth.json"
   done | median "POST /auth" "$c"
 done; }
 [ "${CLIENT:-load.js}" = autocannon ] || { want verify && for c in 16 64; do
   n=$((AMOUNT / 2))
   for _ in $(seq "$RUNS"); do
     gen verify "$base" "$n" "$work/verify.json" >/dev/null
-    measured "$n" node bench/load.js "$base/auth/verify" "$c" "$n" --bodies "$work/verify.json"
+    measured "$svc" "$n" node bench/load.js "$base/auth/verify" "$c" "$n" --bodies "$work/verify.json"
   done | median "POST /auth/verify" "$c"
 done; }
 want join && for c in 16 64; do
   for _ in $(seq "$RUNS"); do
-    measured "$AMOUNT" client "$base/session/join" "$c" "$AMOUNT" --body '{"booking_id":"1"}' --token "$token"
+    measured "$svc" "$AMOUNT" client "$base/session/join" "$c" "$AMOUNT" --body '{"booking_id":"1"}' --token "$token"
   done | median "POST /session/join" "$c"
 done
 if [ ${#floor[@]} -gt 0 ]; then
@@ -158,17 +150,15 @@ if [ ${#floor[@]} -gt 0 ]; then
   DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x400000} "${floor[@]}" --urls "http://127.0.0.1:$((PORT + 2))" >"$work/floor.log" 2>&1 &
   floor_pid=$!
   for _ in $(seq 200); do curl -sf "$floor_url" >/dev/null && break; sleep 0.1; done
-  service=$svc svc=$floor_pid
   node bench/load.js "$floor_url" 16 "$warm" --get >/dev/null
   for c in 16 64; do
-    for _ in $(seq "$RUNS"); do measured "$AMOUNT" client "$floor_url" "$c" "$AMOUNT" --get; done | median "GET /health, bare Kestrel (floor)" "$c"
+    for _ in $(seq "$RUNS"); do measured "$floor_pid" "$AMOUNT" client "$floor_url" "$c" "$AMOUNT" --get; done | median "GET /health, bare Kestrel (floor)" "$c"
   done
   kill "$floor_pid"; wait "$floor_pid" 2>/dev/null || true
-  svc=$service
 fi
 join_rss=$(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$svc/status")
 want webhooks && for c in 16 64; do
-  for _ in $(seq "$RUNS"); do measured "$AMOUNT" webhooks "$AMOUNT" "$c"; done | median "POST /webhooks/agora" "$c"
+  for _ in $(seq "$RUNS"); do measured "$svc" "$AMOUNT" webhooks "$AMOUNT" "$c"; done | median "POST /webhooks/agora" "$c"
 done
 echo
 echo "peak RSS of the service: $join_rss after the sign-in and join runs, $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$svc/status") after all runs"

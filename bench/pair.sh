@@ -21,19 +21,17 @@ export PORT=${PORT:-3400} ANVIL_PORT=${ANVIL_PORT:-8600} NATIVE=1 Logging__LogLe
 export AUTH_RATE_LIMIT_PER_MINUTE=100000000 SESSION_RATE_LIMIT_PER_MINUTE=100000000 AGORA_WEBHOOK_SECRET=load-test-webhook-secret
 work=$(mktemp -d)
 export DATA_DIR="$work/b"
-runner= a=
+. bench/lib.sh
+a=
 cleanup() {
   [ -n "$a" ] && { kill "$a" 2>/dev/null || true; }
-  [ -n "$runner" ] && { kill -TERM -- "-$runner" 2>/dev/null || true; wait "$runner" 2>/dev/null || true; }
+  stop_service
   rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
 dotnet build -c Release bench/SessionVoice.LoadGen --nologo -v q >/dev/null
-setsid ./run.sh >"$work/run.log" 2>&1 &
-runner=$!
-for _ in $(seq 600); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 1; done
-b=$(ss -Hltnp "sport = :$PORT" | sed -nE 's/.*pid=([0-9]+).*/\1/p' | head -1)
-[ -n "$b" ] || { echo "B did not start"; tail -20 "$work/run.log"; exit 1; }
+start_service "$work/run.log"
+b=$svc
 mapfile -d '' b_env < "/proc/$b/environ"
 # shellcheck disable=SC2086
 env "${b_env[@]}" ${A_ENV:-} PORT=$((PORT + 1)) DATA_DIR="$work/a" "$A_BIN" >"$work/a.log" 2>&1 &
@@ -43,15 +41,14 @@ curl -sf "http://127.0.0.1:$((PORT + 1))/health" >/dev/null || { echo "A did not
 
 gen() { dotnet bench/SessionVoice.LoadGen/bin/Release/net10.0/SessionVoice.LoadGen.dll "$@"; }
 token=$(gen token "http://127.0.0.1:$PORT" 0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a)
-ticks() { sed -E 's/^.*\) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 hz=$(getconf CLK_TCK)
 # one VARIANT PID PORT PATH N [load.js options]: one bounded run, one result line.
 one() {
   local variant=$1 pid=$2 port=$3 path=$4 n=$5 t0 t1 line
   shift 5
-  t0=$(ticks "$pid")
+  t0=$(cpu_ticks "$pid")
   line=$(node bench/load.js "http://127.0.0.1:$port$path" "$CONNS" "$n" "$@")
-  t1=$(ticks "$pid")
+  t1=$(cpu_ticks "$pid")
   echo "$variant $path $(( (t1 - t0) * 1000000 / hz / n )) $line" | tee -a "$work/results"
 }
 for v in "A $a $((PORT + 1))" "B $b $PORT"; do

@@ -20,19 +20,15 @@ mkdir -p "$OUT"
 work=$(mktemp -d)
 export PORT=${PORT:-3500} ANVIL_PORT=${ANVIL_PORT:-8700} AUTH_RATE_LIMIT_PER_MINUTE=100000000 SESSION_RATE_LIMIT_PER_MINUTE=100000000 AGORA_WEBHOOK_SECRET=load-test-webhook-secret Logging__LogLevel__Default=Warning
 export DATA_DIR="$work/data" DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
-runner=
+. bench/lib.sh
 cleanup() {
-  [ -n "$runner" ] && { kill -TERM -- "-$runner" 2>/dev/null || true; wait "$runner" 2>/dev/null || true; }
+  stop_service
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 143' INT TERM
 dotnet build -c Release bench/SessionVoice.LoadGen --nologo -v q >/dev/null
-setsid ./run.sh >"$work/run.log" 2>&1 &
-runner=$!
-for _ in $(seq 600); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.5; done
-svc=$(ss -Hltnp "sport = :$PORT" | sed -nE 's/.*pid=([0-9]+).*/\1/p' | head -1)
-[ -n "$svc" ] || { echo "service did not start"; tail -20 "$work/run.log"; exit 1; }
+start_service "$work/run.log"
 base="http://127.0.0.1:$PORT"
 token=$(dotnet bench/SessionVoice.LoadGen/bin/Release/net10.0/SessionVoice.LoadGen.dll token "$base" 0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a)
 args_of() {
