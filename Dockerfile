@@ -73,13 +73,14 @@ COPY --from=build --chown=root:root /native/ /usr/lib/
 # dotnet-trace/dotnet-counters/debugger attach (metrics and traces go out through OpenTelemetry).
 # DOTNET_GCgen0size: a 4 MiB gen0 budget instead of one sized from the CPU cache; the live heap is a
 # few MB, and under the join load this keeps ~8 MB less resident at the same throughput (docs/performance.md).
-# The runtime reads this knob only from the environment, not from runtimeconfig.
+# The runtime reads this knob only from the environment, not from runtimeconfig, and as hex digits:
+# 400000 is 4 MiB (the JIT runtime would also take 0x400000; the native one ignores the prefixed form).
 ENV PORT=3338 \
     BIND_ADDRESS=0.0.0.0 \
     DATA_DIR=/data \
     ASPNETCORE_HTTP_PORTS="" \
     DOTNET_EnableDiagnostics=0 \
-    DOTNET_GCgen0size=0x400000
+    DOTNET_GCgen0size=400000
 EXPOSE 3338
 
 # The non-root user every .NET 8+ image defines (APP_UID=1654, "app"). Numeric, so Kubernetes'

@@ -261,8 +261,9 @@ export DATA_DIR=$data_abs
 export BIND_ADDRESS=127.0.0.1
 unset ASPNETCORE_URLS urls   # would override BIND_ADDRESS/PORT
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-# A 4 MiB gen0 budget, as in the image (Dockerfile): less resident memory at the same throughput.
-export DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x400000}
+# A 4 MiB gen0 budget, as in the image (Dockerfile): less resident memory at the same throughput. Hex
+# digits without 0x: the native runtime ignores a prefixed value (the native build has this one built in).
+export DOTNET_GCgen0size=${DOTNET_GCgen0size:-400000}
 
 # ASP.NET Core logs every request at Information; keep the framework at Warning (the service's own
 # logs stay at Information) unless you configure it yourself.

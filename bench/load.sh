@@ -147,7 +147,7 @@ done
 if [ ${#floor[@]} -gt 0 ]; then
   # The same client and settings against the bare Kestrel app, on its own port, the service idle meanwhile.
   floor_url="http://127.0.0.1:$((PORT + 2))/health"
-  DOTNET_GCgen0size=${DOTNET_GCgen0size:-0x400000} "${floor[@]}" --urls "http://127.0.0.1:$((PORT + 2))" >"$work/floor.log" 2>&1 &
+  DOTNET_GCgen0size=${DOTNET_GCgen0size:-400000} "${floor[@]}" --urls "http://127.0.0.1:$((PORT + 2))" >"$work/floor.log" 2>&1 &
   floor_pid=$!
   for _ in $(seq 200); do curl -sf "$floor_url" >/dev/null && break; sleep 0.1; done
   node bench/load.js "$floor_url" 16 "$warm" --get >/dev/null

@@ -15,9 +15,9 @@ namespace SessionVoice.Image.Tests;
 public sealed class NonRootTests(PublishedApp app, ITestOutputHelper output) : IClassFixture<PublishedApp>
 {
     /// <param name="home">
-    /// "writable": HOME is an empty folder the user owns (ASP.NET data protection stores its key
-    /// ring under $HOME/.aspnet). "read-only": HOME exists but cannot be written, as /home/app is under
-    /// a read-only root filesystem; the service must still start (the key ring then stays in memory).
+    /// "writable": HOME is an empty folder the user owns (where ASP.NET data protection would store its
+    /// key ring, under $HOME/.aspnet; standalone mode registers none). "read-only": HOME exists but cannot
+    /// be written, as /home/app is under a read-only root filesystem; the service must still start.
     /// </param>
     [Theory]
     [InlineData("writable")]

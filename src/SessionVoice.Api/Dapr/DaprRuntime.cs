@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Dapr.Actors.Client;
+using Microsoft.AspNetCore.DataProtection;
 using SessionVoice.Actors;
 using SessionVoice.Api.Configuration;
 using SessionVoice.Api.Sessions;
@@ -98,8 +99,26 @@ internal static class DaprRuntime
         {
             Microsoft.AspNetCore.Authentication.DaprAuthenticationBuilderExtensions.AddDapr(services.AddAuthentication(), options => options.Token = settings.AppApiToken);
             services.AddAuthorization(options => Microsoft.AspNetCore.Authorization.DaprAuthorizationOptionsExtensions.AddDapr(options, DaprPolicy));
+            KeepDataProtectionInMemory(services);
         }
     }
+
+    /// <summary>
+    /// Authentication brings data protection, which nothing here uses: its keys stay in memory (a read-only root
+    /// filesystem needs no key folder), and its hosted service, which would load a key ring from $HOME/.aspnet at start
+    /// (with System.Private.Xml, ~3.5 MB resident), is removed. Found by the assembly it comes from, not by name.
+    /// </summary>
+    internal static void KeepDataProtectionInMemory(IServiceCollection services)
+    {
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        foreach (var loader in services.Where(IsDataProtectionHostedService).ToList())
+        {
+            services.Remove(loader);
+        }
+    }
+
+    internal static bool IsDataProtectionHostedService(ServiceDescriptor service) =>
+        service.ServiceType == typeof(IHostedService) && service.ImplementationType?.Assembly == typeof(IDataProtectionBuilder).Assembly;
 
     // Its own method so that standalone mode never loads Dapr.Actors.AspNetCore: a method is
     // compiled with every assembly it refers to.

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.DataProtection;
 using SessionVoice.Api.Apis;
 using SessionVoice.Api.Dapr;
 using SessionVoice.Api.Auth;
@@ -68,21 +67,11 @@ public static class HttpPipeline
             policy.AllowAnyHeader().AllowAnyMethod();
         }));
         services.AddSessionVoiceOpenApi();
-        // Nothing here uses data protection (no cookies, no antiforgery; JWTs are signed with JWT_SECRET):
-        // keep its keys in memory so a read-only root filesystem needs no key folder.
-        services.AddDataProtection().UseEphemeralDataProtectionProvider();
-        // Data protection (also brought by AddAuthentication in Dapr mode) registers its own hosted service, which loads the key ring at start
-        // anyway (from $HOME/.aspnet, with System.Private.Xml, ~3.5 MB resident): unused with the ephemeral provider.
-        // Found by the assembly it comes from, not by name: whatever data protection starts, nothing here needs it.
-        foreach (var loader in services.Where(IsDataProtectionHostedService).ToList())
-        {
-            services.Remove(loader);
-        }
+        // No data protection in standalone mode: nothing here protects data (no cookies, no antiforgery; JWTs are
+        // signed with JWT_SECRET), and registering it compiles its XML key ring into the native build (~1 MB of code).
+        // Dapr mode's authentication brings it (DaprRuntime.KeepDataProtectionInMemory).
         return builder;
     }
-
-    internal static bool IsDataProtectionHostedService(ServiceDescriptor service) =>
-        service.ServiceType == typeof(IHostedService) && service.ImplementationType?.Assembly == typeof(IDataProtectionBuilder).Assembly;
 
     public static WebApplication UseSessionVoice(this WebApplication app)
     {
