@@ -89,6 +89,6 @@ USER $APP_UID
 
 # No HEALTHCHECK: the chiseled image has no shell, curl or wget to run one with. Kubernetes probes
 # over HTTP instead: liveness GET /health, readiness GET /health/ready (store writable, RPC answers).
-# Data protection: the service uses an ephemeral in-memory key ring (it protects nothing with it;
-# JWTs are signed with JWT_SECRET) and loads none at start, so nothing is read or written under HOME.
+# Data protection: standalone mode registers none, and Dapr mode keeps its key ring in memory (the
+# service protects nothing with it; JWTs are signed with JWT_SECRET): nothing is read or written under HOME.
 ENTRYPOINT ["dotnet", "SessionVoice.Api.dll"]
