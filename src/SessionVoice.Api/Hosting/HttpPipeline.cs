@@ -34,8 +34,12 @@ public static class HttpPipeline
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
 
         // Session tokens are checked by SessionToken (UseSessionTokens) on the routes that require them; the
-        // framework's authorization serves daprd's actor calls in Dapr mode (DaprRuntime).
-        services.AddAuthorization();
+        // framework's authorization serves daprd's actor calls in Dapr mode (DaprRuntime). Only there: WebApplication
+        // puts the authorization middleware into every request's path by itself whenever its services are registered.
+        if (settings.DaprMode)
+        {
+            services.AddAuthorization();
+        }
 
         services.AddRateLimiter(limiter =>
         {

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -9,7 +10,7 @@ namespace SessionVoice.Api.Tests.Hosting;
 public class HostingTests
 {
     [Fact]
-    public async Task Standalone_mode_registers_no_data_protection_at_all()
+    public async Task Standalone_mode_registers_no_data_protection_and_no_authorization()
     {
         var settings = ApiHost.MockSettings(AnvilAccounts.Signer(AnvilAccounts.Host).Address, AnvilAccounts.Signer(AnvilAccounts.Guest).Address);
         await using var host = new ApiHost(settings);
@@ -17,6 +18,8 @@ public class HostingTests
 
         Assert.True((await client.GetAsync("/health")).IsSuccessStatusCode);
         Assert.Null(host.Services.GetService<IDataProtectionProvider>());
+        // Nor authorization, which WebApplication would add to every request's pipeline by itself if it were registered.
+        Assert.Null(host.Services.GetService<IAuthorizationHandlerProvider>());
         Assert.DoesNotContain(host.Services.GetServices<IHostedService>(), s => s.GetType().Assembly == typeof(IDataProtectionBuilder).Assembly);
     }
 
