@@ -1,4 +1,4 @@
-# Sourced by the bench scripts (load.sh, pair.sh, profile.sh): the service as ./run.sh starts it, in a
+# Sourced by the bench scripts (load.sh, pair.sh, profile.sh, memory.sh): the service as ./run.sh starts it, in a
 # session of its own so that one signal ends it and its devnet together.
 
 runner=
@@ -24,3 +24,22 @@ stop_service() {
 # cpu_ticks PID: CPU time the process has used, in clock ticks (fields 14 and 15 of /proc/PID/stat,
 # counted after the command name, which may hold spaces).
 cpu_ticks() { sed -E 's/^.*\) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+
+# beside_setup: what pair.sh and memory.sh share, which run a second instance (other_pid) beside the run.sh-started
+# one: the load settings (no rate limits, a webhook secret so that joins take no lock), a work folder with the
+# service's data under it, a trap that ends both instances and removes the folder, and the load generator built.
+beside_setup() {
+  export PORT=${PORT:-3400} ANVIL_PORT=${ANVIL_PORT:-8600} Logging__LogLevel__Default=Warning
+  export AUTH_RATE_LIMIT_PER_MINUTE=100000000 SESSION_RATE_LIMIT_PER_MINUTE=100000000 AGORA_WEBHOOK_SECRET=load-test-webhook-secret
+  work=$(mktemp -d)
+  export DATA_DIR="$work/b"
+  other_pid=
+  trap beside_cleanup EXIT INT TERM
+  dotnet build -c Release bench/SessionVoice.LoadGen --nologo -v q >/dev/null
+}
+
+beside_cleanup() {
+  [ -n "$other_pid" ] && { kill "$other_pid" 2>/dev/null || true; }
+  stop_service
+  rm -rf "$work"
+}

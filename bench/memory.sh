@@ -13,19 +13,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -gt 0 ] || { sed -n '2,13p' "$0"; exit 2; }
-export PORT=${PORT:-3400} ANVIL_PORT=${ANVIL_PORT:-8600} NATIVE=${NATIVE:-0} Logging__LogLevel__Default=Warning
-export AUTH_RATE_LIMIT_PER_MINUTE=100000000 SESSION_RATE_LIMIT_PER_MINUTE=100000000 AGORA_WEBHOOK_SECRET=load-test-webhook-secret
-work=$(mktemp -d)
-export DATA_DIR="$work/b"
+export NATIVE=${NATIVE:-0}
 . bench/lib.sh
-variant_pid=
-cleanup() {
-  [ -n "$variant_pid" ] && { kill "$variant_pid" 2>/dev/null || true; }
-  stop_service
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-dotnet build -c Release bench/SessionVoice.LoadGen --nologo -v q >/dev/null
+beside_setup
 start_service "$work/run.log"
 mapfile -d '' service_env < "/proc/$svc/environ"
 gen() { dotnet bench/SessionVoice.LoadGen/bin/Release/net10.0/SessionVoice.LoadGen.dll "$@"; }
@@ -39,7 +29,7 @@ for spec in "$@"; do
   rm -rf "$work/a"
   # shellcheck disable=SC2086
   env "${service_env[@]}" $settings PORT=$((PORT + 1)) DATA_DIR="$work/a" $command >"$work/a.log" 2>&1 &
-  variant_pid=$!
+  other_pid=$!
   for _ in $(seq 300); do curl -sf "$url/health" >/dev/null && break; sleep 0.1; done
   curl -sf "$url/health" >/dev/null || { echo "$label did not start"; tail -20 "$work/a.log"; exit 1; }
   pid=$(ss -Hltnp "sport = :$((PORT + 1))" | sed -nE 's/.*pid=([0-9]+).*/\1/p' | head -1)
@@ -58,7 +48,7 @@ for spec in "$@"; do
   echo "$label: start $start MB, peak $(status "$pid" VmHWM) MB (end: anonymous $(status "$pid" RssAnon), file $(status "$pid" RssFile) MB," \
     "$(awk '$1 == "Threads:" {print $2}' "/proc/$pid/status") threads); join CPU µs/req $(( (t1 - t0) * 1000000 / hz / 20000 )) at 16," \
     "$(( (t2 - t1) * 1000000 / hz / 20000 )) at 64${AUTH:+ (sign-ins after the joins)}"
-  kill "$pid" "$variant_pid" 2>/dev/null || true
-  wait "$variant_pid" 2>/dev/null || true
-  variant_pid=
+  kill "$pid" "$other_pid" 2>/dev/null || true
+  wait "$other_pid" 2>/dev/null || true
+  other_pid=
 done

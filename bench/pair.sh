@@ -17,25 +17,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-4} N=${2:-20000} CONNS=${CONNS:-16}
 [ -x "${A_BIN:-}" ] || { echo "A_BIN must name another native SessionVoice.Api (see the header)"; exit 2; }
-export PORT=${PORT:-3400} ANVIL_PORT=${ANVIL_PORT:-8600} NATIVE=1 Logging__LogLevel__Default=Warning
-export AUTH_RATE_LIMIT_PER_MINUTE=100000000 SESSION_RATE_LIMIT_PER_MINUTE=100000000 AGORA_WEBHOOK_SECRET=load-test-webhook-secret
-work=$(mktemp -d)
-export DATA_DIR="$work/b"
+export NATIVE=1
 . bench/lib.sh
-a=
-cleanup() {
-  [ -n "$a" ] && { kill "$a" 2>/dev/null || true; }
-  stop_service
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-dotnet build -c Release bench/SessionVoice.LoadGen --nologo -v q >/dev/null
+beside_setup
 start_service "$work/run.log"
 b=$svc
 mapfile -d '' b_env < "/proc/$b/environ"
 # shellcheck disable=SC2086
 env "${b_env[@]}" ${A_ENV:-} PORT=$((PORT + 1)) DATA_DIR="$work/a" "$A_BIN" >"$work/a.log" 2>&1 &
 a=$!
+other_pid=$a
 for _ in $(seq 200); do curl -sf "http://127.0.0.1:$((PORT + 1))/health" >/dev/null && break; sleep 0.1; done
 curl -sf "http://127.0.0.1:$((PORT + 1))/health" >/dev/null || { echo "A did not start"; tail -20 "$work/a.log"; exit 1; }
 
