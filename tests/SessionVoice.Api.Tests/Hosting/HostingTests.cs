@@ -40,7 +40,7 @@ public class HostingTests
         Assert.DoesNotContain(provider.GetServices<IHostedService>(), s => s.GetType().Assembly == typeof(IDataProtectionBuilder).Assembly);
         var protector = provider.GetRequiredService<IDataProtectionProvider>().CreateProtector("test");
         Assert.Equal("payload", protector.Unprotect(protector.Protect("payload")));
-        // In memory: no key was written anywhere a key ring would be read from.
+        // The ephemeral provider: its keys live in memory only, none is read from or written to a key folder.
         Assert.IsType<EphemeralDataProtectionProvider>(provider.GetRequiredService<IDataProtectionProvider>());
     }
 }
