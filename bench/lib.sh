@@ -25,6 +25,15 @@ stop_service() {
 # counted after the command name, which may hold spaces).
 cpu_ticks() { sed -E 's/^.*\) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 
+# rss_mb PID FIELD: a memory field of /proc/PID/status (VmRSS, VmHWM, RssAnon, RssFile) in whole MB.
+rss_mb() { awk -v k="$2" '$1 == k":" {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+
+# gen ARGS: the load generator (signed sign-in bodies, verifications, a session token); built by the caller.
+gen() { dotnet bench/SessionVoice.LoadGen/bin/Release/net10.0/SessionVoice.LoadGen.dll "$@"; }
+
+# Anvil account #2, the demo booking's host: the join rows join as this wallet.
+HOST_KEY=0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a
+
 # beside_setup: what pair.sh and memory.sh share, which run a second instance (other_pid) beside the run.sh-started
 # one: the load settings (no rate limits, a webhook secret so that joins take no lock), a work folder with the
 # service's data under it, a trap that ends both instances and removes the folder, and the load generator built.

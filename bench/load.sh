@@ -53,9 +53,7 @@ fi
 export DATA_DIR="$work/data"
 start_service "$work/run.log"
 
-gen() { dotnet bench/SessionVoice.LoadGen/bin/Release/net10.0/SessionVoice.LoadGen.dll "$@"; }
 base="http://127.0.0.1:$PORT"
-HOST_KEY=0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a
 token=$(gen token "$base" "$HOST_KEY")
 
 # median LABEL C: JSON lines ({cpu,rps,p50,p99,errors}) on stdin -> one table row, the median of
@@ -156,12 +154,12 @@ if [ ${#floor[@]} -gt 0 ]; then
   done
   kill "$floor_pid"; wait "$floor_pid" 2>/dev/null || true
 fi
-join_rss=$(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$svc/status")
+join_rss="$(rss_mb "$svc" VmHWM) MB"
 want webhooks && for c in 16 64; do
   for _ in $(seq "$RUNS"); do measured "$svc" "$AMOUNT" webhooks "$AMOUNT" "$c"; done | median "POST /webhooks/agora" "$c"
 done
 echo
-echo "peak RSS of the service: $join_rss after the sign-in and join runs, $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$svc/status") after all runs"
+echo "peak RSS of the service: $join_rss after the sign-in and join runs, $(rss_mb "$svc" VmHWM) MB after all runs"
 
 want ready || exit 0
 # Ready time: a second instance (same settings, its own port and data) from exec to /health/ready.

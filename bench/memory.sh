@@ -18,11 +18,9 @@ export NATIVE=${NATIVE:-0}
 beside_setup
 start_service "$work/run.log"
 mapfile -d '' service_env < "/proc/$svc/environ"
-gen() { dotnet bench/SessionVoice.LoadGen/bin/Release/net10.0/SessionVoice.LoadGen.dll "$@"; }
-token=$(gen token "http://127.0.0.1:$PORT" 0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a)
+token=$(gen token "http://127.0.0.1:$PORT" "$HOST_KEY")
 hz=$(getconf CLK_TCK)
 url="http://127.0.0.1:$((PORT + 1))"
-status() { awk -v k="$2" '$1 == k":" {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 joins() { node bench/load.js "$url/session/join" "$1" "$2" --body '{"booking_id":"1"}' --token "$token" >/dev/null; }
 for spec in "$@"; do
   IFS='|' read -r label command settings <<<"$spec"
@@ -33,7 +31,7 @@ for spec in "$@"; do
   for _ in $(seq 300); do curl -sf "$url/health" >/dev/null && break; sleep 0.1; done
   curl -sf "$url/health" >/dev/null || { echo "$label did not start"; tail -20 "$work/a.log"; exit 1; }
   pid=$(ss -Hltnp "sport = :$((PORT + 1))" | sed -nE 's/.*pid=([0-9]+).*/\1/p' | head -1)
-  start=$(status "$pid" VmRSS)
+  start=$(rss_mb "$pid" VmRSS)
   joins 16 5000
   t0=$(cpu_ticks "$pid"); joins 16 20000
   t1=$(cpu_ticks "$pid"); joins 64 20000
@@ -45,7 +43,7 @@ for spec in "$@"; do
     node bench/load.js "$url/auth/verify" 64 10000 --bodies "$work/verify.json" >/dev/null
   fi
   [ -n "${SMAPS:-}" ] && cp "/proc/$pid/smaps" "$SMAPS/smaps-${label// /_}.txt"
-  echo "$label: start $start MB, peak $(status "$pid" VmHWM) MB (end: anonymous $(status "$pid" RssAnon), file $(status "$pid" RssFile) MB," \
+  echo "$label: start $start MB, peak $(rss_mb "$pid" VmHWM) MB (end: anonymous $(rss_mb "$pid" RssAnon), file $(rss_mb "$pid" RssFile) MB," \
     "$(awk '$1 == "Threads:" {print $2}' "/proc/$pid/status") threads); join CPU µs/req $(( (t1 - t0) * 1000000 / hz / 20000 )) at 16," \
     "$(( (t2 - t1) * 1000000 / hz / 20000 )) at 64${AUTH:+ (sign-ins after the joins)}"
   kill "$pid" "$other_pid" 2>/dev/null || true

@@ -30,8 +30,7 @@ other_pid=$a
 for _ in $(seq 200); do curl -sf "http://127.0.0.1:$((PORT + 1))/health" >/dev/null && break; sleep 0.1; done
 curl -sf "http://127.0.0.1:$((PORT + 1))/health" >/dev/null || { echo "A did not start"; tail -20 "$work/a.log"; exit 1; }
 
-gen() { dotnet bench/SessionVoice.LoadGen/bin/Release/net10.0/SessionVoice.LoadGen.dll "$@"; }
-token=$(gen token "http://127.0.0.1:$PORT" 0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a)
+token=$(gen token "http://127.0.0.1:$PORT" "$HOST_KEY")
 hz=$(getconf CLK_TCK)
 # one VARIANT PID PORT PATH N [load.js options]: one bounded run, one result line.
 one() {
@@ -73,5 +72,5 @@ node -e '
   }' "$work/results"
 for v in "A $a" "B $b"; do
   read -r variant pid <<<"$v"
-  echo "$variant peak RSS $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$pid/status")"
+  echo "$variant peak RSS $(rss_mb "$pid" VmHWM) MB"
 done

@@ -30,7 +30,7 @@ trap 'exit 143' INT TERM
 dotnet build -c Release bench/SessionVoice.LoadGen --nologo -v q >/dev/null
 start_service "$work/run.log"
 base="http://127.0.0.1:$PORT"
-token=$(dotnet bench/SessionVoice.LoadGen/bin/Release/net10.0/SessionVoice.LoadGen.dll token "$base" 0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a)
+token=$(gen token "$base" "$HOST_KEY")
 args_of() {
   case $1 in
     join) echo "/session/join --body {\"booking_id\":\"1\"} --token $token" ;;
